@@ -1,0 +1,87 @@
+package letta
+
+import "time"
+
+// Message roles as stored.
+const (
+	RoleSystem    = "system"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleTool      = "tool"
+	RoleApproval  = "approval"
+)
+
+// Content part types.
+const (
+	ContentText              = "text"
+	ContentImage             = "image"
+	ContentReasoning         = "reasoning"
+	ContentRedactedReasoning = "redacted_reasoning"
+	ContentOmittedReasoning  = "omitted_reasoning"
+)
+
+// Content is one part of a message's content (Letta's content-part union,
+// flattened: the fields used depend on Type).
+type Content struct {
+	Type      string         `json:"type"`
+	Text      string         `json:"text,omitempty"`
+	Source    map[string]any `json:"source,omitempty"`    // image
+	IsNative  bool           `json:"is_native,omitempty"` // reasoning
+	Reasoning string         `json:"reasoning,omitempty"` // reasoning
+	Signature *string        `json:"signature,omitempty"` // reasoning, text
+	Data      string         `json:"data,omitempty"`      // redacted_reasoning
+}
+
+// ToolCall is a call the model made, in OpenAI's shape (as Letta stores it).
+type ToolCall struct {
+	ID       string           `json:"id"`
+	Type     string           `json:"type"`
+	Function ToolCallFunction `json:"function"`
+}
+
+// ToolCallFunction names the called function; Arguments is a JSON string.
+type ToolCallFunction struct {
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+// ToolReturn is the outcome of one tool call, kept on the tool message.
+type ToolReturn struct {
+	ToolCallID string   `json:"tool_call_id"`
+	Status     string   `json:"status"` // "success" | "error"
+	Stdout     []string `json:"stdout"`
+	Stderr     []string `json:"stderr"`
+}
+
+// Message is a stored message (Letta's Message): the agent's recall memory.
+// Seq orders an agent's messages; the store assigns it.
+type Message struct {
+	ID          string       `json:"id"`
+	AgentID     string       `json:"agent_id"`
+	Role        string       `json:"role"`
+	Content     []Content    `json:"content"`
+	Name        *string      `json:"name"`
+	ToolCalls   []ToolCall   `json:"tool_calls"`
+	ToolCallID  *string      `json:"tool_call_id"`
+	ToolReturns []ToolReturn `json:"tool_returns"`
+	StepID      *string      `json:"step_id"`
+	RunID       *string      `json:"run_id"`
+	Otid        *string      `json:"otid"`
+	SenderID    *string      `json:"sender_id"`
+	GroupID     *string      `json:"group_id"`
+	Model       *string      `json:"model"`
+	IsErr       bool         `json:"is_err"`
+	Seq         int64        `json:"sequence_id"`
+	CreatedAt   time.Time    `json:"created_at"`
+}
+
+// Text joins the message's text parts.
+func (m *Message) Text() string {
+	var s string
+	for _, c := range m.Content {
+		if c.Type == ContentText {
+			s += c.Text
+		}
+	}
+	return s
+}
