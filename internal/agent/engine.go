@@ -4,10 +4,10 @@
 package agent
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/llm"
@@ -46,6 +46,9 @@ type Config struct {
 // Engine creates agents and runs their turns.
 type Engine struct {
 	cfg Config
+
+	baseToolsMu    sync.Mutex
+	baseToolsReady bool
 }
 
 // New returns an Engine.
@@ -152,21 +155,4 @@ type Sink interface {
 	// Message is called once per LettaMessage as it is produced (or, with
 	// token streaming, per partial chunk sharing its message's id).
 	Message(m letta.LettaMessage) error
-}
-
-// CreateAgent creates an agent from p: resolves its model, creates its
-// blocks, attaches its tools, writes its opening messages.
-func (e *Engine) CreateAgent(ctx context.Context, p CreateAgentParams) (*letta.Agent, error) {
-	return nil, errors.New("not implemented")
-}
-
-// UpdateAgent applies p to the agent and returns it.
-func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentParams) (*letta.Agent, error) {
-	return nil, errors.New("not implemented")
-}
-
-// Send takes one turn of the agent with the input messages, streaming what
-// it produces to sink (which may be nil), and returns the whole response.
-func (e *Engine) Send(ctx context.Context, agentID string, p SendParams, sink Sink) (*letta.LettaResponse, error) {
-	return nil, errors.New("not implemented")
 }

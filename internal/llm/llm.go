@@ -139,7 +139,12 @@ type APIError struct {
 	Kind       string        // one of the ErrKind constants
 	Message    string        // the provider's message (never a secret)
 	RetryAfter time.Duration // from Retry-After, when given
+	Code       string        // the provider's error code, when given (e.g. "insufficient_quota")
 }
+
+// ErrCodeInsufficientQuota is the provider code of a 429 that only the
+// account owner can fix (billing); it is not worth retrying.
+const ErrCodeInsufficientQuota = "insufficient_quota"
 
 func (e *APIError) Error() string {
 	return fmt.Sprintf("%s: %s (status %d): %s", e.Provider, e.Kind, e.StatusCode, e.Message)
@@ -147,6 +152,9 @@ func (e *APIError) Error() string {
 
 // Retryable reports whether the call may succeed if repeated.
 func (e *APIError) Retryable() bool {
+	if e.Code == ErrCodeInsufficientQuota {
+		return false
+	}
 	switch e.Kind {
 	case ErrKindTimeout, ErrKindRateLimit, ErrKindServer:
 		return true

@@ -33,7 +33,9 @@ const (
 // Page selects a window of a list. Before and After are ids of items of the
 // same list (exclusive bounds; an unknown id is ErrNotFound). Items are
 // ordered by creation (created_at, then id); Ascending picks the direction.
-// Limit <= 0 means no limit.
+// Limit <= 0 means no limit. After keeps the items that come after the
+// cursor in the chosen direction (older ones when descending), Before those
+// that come before it, so a client pages on with After = last id seen.
 type Page struct {
 	Before    string
 	After     string
@@ -96,6 +98,7 @@ type AgentStore interface {
 	// the agent or block does not exist.
 	DetachBlock(ctx context.Context, agentID, blockID string) error
 	// AttachTool and DetachTool add or remove one tool link (idempotent).
+	// AttachTool returns ErrNotFound when the agent or tool does not exist.
 	AttachTool(ctx context.Context, agentID, toolID string) error
 	DetachTool(ctx context.Context, agentID, toolID string) error
 	// DeleteAgent removes the agent, its links, messages and steps; blocks

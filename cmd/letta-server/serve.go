@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/letta-server/letta-server/internal/agent"
+	"github.com/letta-server/letta-server/internal/api"
+	"github.com/letta-server/letta-server/internal/llm"
+	"github.com/letta-server/letta-server/internal/llm/openai"
+	"github.com/letta-server/letta-server/internal/store"
+	"github.com/letta-server/letta-server/internal/store/postgres"
+	"github.com/letta-server/letta-server/internal/store/sqlite"
+)
+
+// serve opens the store, wires the server and serves until ctx ends, then
+// shuts down gracefully: stop accepting, drain in-flight requests for up
+// to cfg.ShutdownTimeout, close the store. started, when not nil, is called
+// with the bound address once the listener is open.
+func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(addr string)) error {
+	st, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("close store", slog.Any("error", err))
+		}
+	}()
+
+	models := llm.NewRegistry(providers(cfg)...)
+	engine := agent.New(agent.Config{
+		Store:            st,
+		Models:           models,
+		Logger:           logger,
+		DefaultAgentType: cfg.DefaultAgentType,
+		DefaultLLM:       cfg.DefaultLLM,
+		DefaultEmbedding: cfg.DefaultEmbedding,
+	})
+	handler := api.New(api.Config{
+		Engine:   engine,
+		Store:    st,
+		Models:   models,
+		Password: cfg.Password,
+		Version:  buildVersion(),
+		Logger:   logger,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// No ReadTimeout or WriteTimeout: a message send or an SSE stream
+		// may legitimately run for minutes; the API bounds bodies itself.
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 1 << 20,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	addr := ln.Addr().String()
+	logger.Info("letta-server listening",
+		slog.String("addr", addr),
+		slog.String("store", cfg.Backend()),
+		slog.String("version", buildVersion()),
+		slog.Bool("password", cfg.Password != ""),
+		slog.Int("providers", len(models.Providers())))
+	if started != nil {
+		started(addr)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	logger.Info("shutting down", slog.Duration("drain_timeout", cfg.ShutdownTimeout))
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		logger.Warn("drain incomplete; closing open connections", slog.Any("error", err))
+		_ = srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// openStore opens Postgres when a URL is configured, else the SQLite file
+// under the data directory, applying migrations unless told not to.
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, error) {
+	if cfg.DatabaseURL != "" {
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Migrate: !cfg.NoMigrate, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("open postgres store (%s): %w", redactURL(cfg.DatabaseURL), err)
+		}
+		return st, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.SQLitePath(), sqlite.Options{Migrate: !cfg.NoMigrate, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", cfg.SQLitePath(), err)
+	}
+	return st, nil
+}
+
+// providers returns the model providers the configuration enables.
+func providers(cfg Config) []llm.Provider {
+	var ps []llm.Provider
+	if cfg.OpenAIAPIKey != "" {
+		ps = append(ps, openai.New(openai.Config{
+			Name:    "openai",
+			APIKey:  cfg.OpenAIAPIKey,
+			BaseURL: cfg.OpenAIBaseURL,
+		}))
+	}
+	return ps
+}

@@ -1,0 +1,73 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/letta-server/letta-server/internal/letta"
+)
+
+// Turn lease timings: the lease outlives a crashed holder by at most
+// leaseTTL; a waiting request polls for up to leaseWait.
+const (
+	leaseTTL   = 30 * time.Second
+	leaseRenew = 10 * time.Second
+	leaseWait  = 10 * time.Second
+	leasePoll  = 50 * time.Millisecond
+)
+
+// acquireTurn takes the agent's turn lease, waiting up to leaseWait, and
+// keeps it renewed until release is called. The returned context is
+// cancelled if the lease is lost.
+func (e *Engine) acquireTurn(ctx context.Context, agentID string) (context.Context, func(), error) {
+	holder := letta.NewID("turn")
+	deadline := time.Now().Add(leaseWait)
+	for {
+		ok, err := e.cfg.Store.AcquireLease(ctx, agentID, holder, leaseTTL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("acquire turn of agent %s: %w", agentID, err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, ErrBusy
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(leasePoll):
+		}
+	}
+	turnCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(leaseRenew)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ok, err := e.cfg.Store.RenewLease(context.WithoutCancel(ctx), agentID, holder, leaseTTL)
+				if err != nil || !ok {
+					e.cfg.Logger.WarnContext(ctx, "agent turn lease lost", "agent_id", agentID, "error", err)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	release := func() {
+		close(done)
+		<-stopped
+		cancel()
+		if err := e.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), agentID, holder); err != nil {
+			e.cfg.Logger.WarnContext(ctx, "release agent turn lease", "agent_id", agentID, "error", err)
+		}
+	}
+	return turnCtx, release, nil
+}

@@ -1,0 +1,454 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/llm"
+	"github.com/letta-server/letta-server/internal/store"
+)
+
+// step makes one model call, runs the tool call(s) and persists everything
+// the step produced in one transaction. It returns the stop reason, or ""
+// to continue.
+func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
+	a := t.agent
+	cfg := a.LLMConfig
+	heartbeats := usesHeartbeats(a.AgentType)
+	stepID := letta.NewID(letta.PrefixStep)
+	assistantID := letta.NewID(letta.PrefixMessage)
+	stepStart := time.Now()
+
+	available := make([]string, 0, len(a.Tools))
+	for _, tool := range a.Tools {
+		available = append(available, tool.Name)
+	}
+	allowed := t.solver.allowed(available)
+	req := llm.ChatRequest{
+		Model:    cfg.Model,
+		Messages: toLLMMessages(append(slices.Clone(t.context), t.pending...)),
+		Tools:    toolSchemas(a.Tools, allowed, heartbeats, &t.solver),
+	}
+	if len(req.Tools) > 0 {
+		req.ToolChoice = t.toolChoice(heartbeats, req.Tools)
+		if heartbeats {
+			req.ParallelToolCalls = letta.Ptr(false)
+		} else {
+			req.ParallelToolCalls = cfg.ParallelToolCalls
+		}
+	}
+	if cfg.Temperature != 0 {
+		req.Temperature = letta.Ptr(cfg.Temperature)
+	}
+	req.MaxTokens = letta.Deref(cfg.MaxTokens)
+	req.ReasoningEffort = letta.Deref(cfg.ReasoningEffort)
+
+	streamed := map[string]bool{}
+	callCtx, cancel := context.WithTimeout(ctx, llmCallTimeout)
+	llmStart := time.Now()
+	var resp *llm.ChatResponse
+	var err error
+	if t.p.StreamTokens {
+		resp, err = t.client.ChatStream(callCtx, req, t.deltaSink(assistantID, stepID, heartbeats, streamed))
+	} else {
+		resp, err = t.client.Chat(callCtx, req)
+	}
+	cancel()
+	llmNs := time.Since(llmStart).Nanoseconds()
+	if err != nil {
+		return "", t.failStep(ctx, stepID, err)
+	}
+	t.addUsage(resp.Usage)
+
+	now := letta.Now()
+	am := &letta.Message{
+		ID: assistantID, AgentID: a.ID, Role: letta.RoleAssistant, StepID: &stepID,
+		Model: letta.Ptr(cfg.Model), Content: []letta.Content{}, CreatedAt: now,
+	}
+	if resp.Reasoning != "" {
+		am.Content = append(am.Content, letta.Content{Type: letta.ContentReasoning, IsNative: true, Reasoning: resp.Reasoning})
+	}
+	if resp.Content != "" {
+		am.Content = append(am.Content, letta.Content{Type: letta.ContentText, Text: resp.Content})
+	}
+	calls := resp.ToolCalls
+	if heartbeats && len(calls) > 1 {
+		calls = calls[:1] // memgpt loops run only the first call
+	}
+	for _, c := range calls {
+		id := c.ID
+		if id == "" {
+			id = newToolCallID()
+		}
+		am.ToolCalls = append(am.ToolCalls, letta.ToolCall{ID: id, Type: "function", Function: letta.ToolCallFunction{Name: c.Name, Arguments: c.Arguments}})
+	}
+
+	var stop string
+	var produced []*letta.Message
+	toolStart := time.Now()
+	var toolNs int64
+	err = t.e.cfg.Store.InTx(ctx, func(tx store.Store) error {
+		produced = produced[:0]
+		stop = ""
+		env := toolEnv{tx: tx, agent: a, now: now}
+		switch {
+		case len(am.ToolCalls) == 0 && len(am.Content) == 0 && !heartbeats:
+			stop = letta.StopEndTurn // an empty reply: nothing to keep
+		case len(am.ToolCalls) == 0:
+			produced = append(produced, am)
+			stop = letta.StopEndTurn
+			if heartbeats {
+				stop = letta.StopNoToolCall
+			} else if resp.FinishReason == llm.FinishLength {
+				stop = letta.StopMaxTokensExceeded
+			}
+		default:
+			produced = append(produced, am)
+			var err error
+			stop, err = t.runCalls(ctx, env, am, allowed, available, heartbeats, last, &produced)
+			if err != nil {
+				return err
+			}
+		}
+		toolNs = time.Since(toolStart).Nanoseconds()
+		newMsgs := append(slices.Clone(t.pending), produced...)
+		for _, m := range newMsgs {
+			m.StepID = &stepID
+		}
+		if len(newMsgs) > 0 {
+			if err := tx.CreateMessages(ctx, newMsgs); err != nil {
+				return fmt.Errorf("save step messages: %w", err)
+			}
+		}
+		st := t.stepRow(stepID, resp.Usage, letta.StepSuccess, stop, stepStart, now)
+		st.LLMRequestNs, st.ToolExecutionNs = &llmNs, &toolNs
+		if err := tx.CreateStep(ctx, st); err != nil {
+			return fmt.Errorf("save step: %w", err)
+		}
+		if a.MessageBufferAutoclear {
+			return nil // message_ids keeps [system]; every message stays stored
+		}
+		ids := make([]string, 0, len(t.context)+len(newMsgs))
+		for _, m := range append(slices.Clone(t.context), newMsgs...) {
+			ids = append(ids, m.ID)
+		}
+		if err := tx.SetAgentMessageIDs(ctx, a.ID, ids); err != nil {
+			return fmt.Errorf("save context: %w", err)
+		}
+		a.MessageIDs = ids
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("agent %s step %d: %w", a.ID, n, err)
+	}
+	t.context = append(append(t.context, t.pending...), produced...)
+	t.pending = nil
+	t.resp.Usage.StepCount++
+	t.emit(produced, func(lm letta.LettaMessage) bool {
+		return lm.ID == assistantID && streamed[lm.MessageType]
+	})
+	return stop, nil
+}
+
+func (t *turn) toolChoice(heartbeats bool, tools []llm.Tool) string {
+	if heartbeats || t.solver.constrained() {
+		if len(tools) == 1 {
+			return tools[0].Name
+		}
+		return llm.ToolChoiceRequired
+	}
+	return llm.ToolChoiceAuto
+}
+
+// runCalls executes the assistant message's tool calls, appends their tool
+// messages (and a heartbeat for memgpt agents that continue) to produced,
+// and decides whether the turn goes on.
+func (t *turn) runCalls(ctx context.Context, env toolEnv, am *letta.Message, allowed, available []string, heartbeats, last bool, produced *[]*letta.Message) (string, error) {
+	a := t.agent
+	stop := ""
+	cont, reason := false, reasonHeartbeat
+	for i := range am.ToolCalls {
+		call := &am.ToolCalls[i]
+		name := call.Function.Name
+		args := parseArguments(call.Function.Arguments)
+		requested := popHeartbeat(args)
+
+		var res toolResult
+		var tool *letta.Tool
+		for j := range a.Tools {
+			if a.Tools[j].Name == name {
+				tool = &a.Tools[j]
+			}
+		}
+		violation := tool == nil || !slices.Contains(allowed, name)
+		if violation {
+			res = failed("[ToolConstraintError] Cannot call %s, valid tools include: %s.", name, pyList(allowed))
+		} else {
+			var err error
+			if res, err = runTool(ctx, env, tool, args); err != nil {
+				return "", fmt.Errorf("run tool %s: %w", name, err)
+			}
+		}
+		text := resultText(res.message)
+		limit := letta.DefaultReturnCharLimit
+		if tool != nil && tool.ReturnCharLimit > 0 {
+			limit = tool.ReturnCharLimit
+		}
+		if name != toolConversationSearch && name != toolArchivalMemorySearch {
+			if s, ok := res.message.(string); ok {
+				res.message = truncateReturn(s, limit)
+			}
+		}
+		tz := letta.Deref(a.Timezone)
+		status := returnSuccess
+		if !res.ok {
+			status = returnError
+		}
+		tm := &letta.Message{
+			ID: letta.NewID(letta.PrefixMessage), AgentID: a.ID, Role: letta.RoleTool,
+			Content:     []letta.Content{{Type: letta.ContentText, Text: packageToolReturn(res.ok, res.message, env.now, tz)}},
+			Name:        letta.Ptr(name),
+			ToolCallID:  letta.Ptr(call.ID),
+			ToolReturns: []letta.ToolReturn{{ToolCallID: call.ID, Status: status, Stdout: []string{}, Stderr: []string{}}},
+			Model:       am.Model,
+			CreatedAt:   env.now,
+		}
+		*produced = append(*produced, tm)
+
+		if !heartbeats { // letta_v1: every tool call continues unless a rule ends it
+			if !violation {
+				t.solver.register(name, text)
+				if t.solver.isTerminal(name) {
+					stop = letta.StopToolRule
+				}
+			}
+			continue
+		}
+		cont = requested
+		if violation {
+			cont, reason = true, reasonRuleViolation
+		} else {
+			t.solver.register(name, text)
+			switch {
+			case t.solver.isTerminal(name):
+				cont = false
+				stop = letta.StopEndTurn
+				if requested {
+					stop = letta.StopToolRule
+				}
+			case t.solver.hasChildRule(name):
+				cont, reason = true, reasonChildRule
+			case t.solver.isContinue(name):
+				cont, reason = true, reasonContinueRule
+			}
+		}
+		if cont && reason == reasonHeartbeat && !res.ok {
+			reason = reasonFailed
+		}
+		offered := tool != nil && !t.solver.isTerminal(name)
+		if offered || strings.Contains(call.Function.Arguments, "request_heartbeat") {
+			call.Function.Arguments = setArgument(call.Function.Arguments, "request_heartbeat", cont)
+		}
+	}
+	if !heartbeats {
+		if stop != "" {
+			return stop, nil
+		}
+		if last {
+			return letta.StopMaxSteps, nil
+		}
+		return "", nil
+	}
+	if !cont {
+		if req := t.solver.uncalledRequired(available); len(req) > 0 {
+			cont, reason = true, fmt.Sprintf(reasonRequiredBefore, strings.Join(req, ", "))
+		}
+	}
+	if cont && last {
+		return letta.StopMaxSteps, nil
+	}
+	if !cont {
+		if stop == "" {
+			stop = letta.StopEndTurn
+		}
+		return stop, nil
+	}
+	hb := &letta.Message{
+		ID: letta.NewID(letta.PrefixMessage), AgentID: a.ID, Role: letta.RoleUser,
+		Content:   []letta.Content{{Type: letta.ContentText, Text: heartbeatText(reason, env.now, letta.Deref(a.Timezone))}},
+		CreatedAt: env.now,
+	}
+	*produced = append(*produced, hb)
+	return "", nil
+}
+
+// resultText is a tool result as the rules see it (the inner message).
+func resultText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return x
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (t *turn) addUsage(u llm.Usage) {
+	us := &t.resp.Usage
+	us.PromptTokens += u.PromptTokens
+	us.CompletionTokens += u.CompletionTokens
+	us.TotalTokens += u.TotalTokens
+	if u.ReasoningTokens > 0 {
+		us.ReasoningTokens = letta.Ptr(letta.Deref(us.ReasoningTokens) + u.ReasoningTokens)
+	}
+	if u.CachedInputTokens > 0 {
+		us.CachedInputTokens = letta.Ptr(letta.Deref(us.CachedInputTokens) + u.CachedInputTokens)
+	}
+	us.ContextTokens = letta.Ptr(u.TotalTokens)
+}
+
+func (t *turn) stepRow(id string, u llm.Usage, status, stop string, start time.Time, now time.Time) *letta.Step {
+	cfg := t.agent.LLMConfig
+	provider := letta.Deref(cfg.ProviderName)
+	if provider == "" {
+		provider = cfg.ModelEndpointType
+	}
+	st := &letta.Step{
+		ID: id, AgentID: t.agent.ID,
+		ProviderName: letta.Ptr(provider), ProviderCategory: cfg.ProviderCategory,
+		Model: letta.Ptr(cfg.Model), ModelHandle: cfg.Handle, ModelEndpoint: cfg.ModelEndpoint,
+		ContextWindowLimit: letta.Ptr(cfg.ContextWindow),
+		PromptTokens:       u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens,
+		Tags: []string{}, Messages: []any{}, Status: status, ProjectID: t.agent.ProjectID,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if u.ReasoningTokens > 0 {
+		st.ReasoningTokens = letta.Ptr(u.ReasoningTokens)
+	}
+	if u.CachedInputTokens > 0 {
+		st.CachedInputTokens = letta.Ptr(u.CachedInputTokens)
+	}
+	if stop != "" {
+		st.StopReason = letta.Ptr(stop)
+	}
+	ns := time.Since(start).Nanoseconds()
+	st.StepNs = &ns
+	return st
+}
+
+// failStep ends the turn after a failed model call: the step is recorded as
+// failed and the input messages of a first step are kept with is_err=true,
+// outside the context, so the agent's history stays clean.
+func (t *turn) failStep(ctx context.Context, stepID string, cause error) error {
+	stop := letta.StopError
+	var apiErr *llm.APIError
+	switch {
+	case errors.Is(cause, context.Canceled) && ctx.Err() != nil:
+		stop = letta.StopCancelled
+	case errors.As(cause, &apiErr):
+		stop = letta.StopLLMAPIError
+	}
+	saveCtx := context.WithoutCancel(ctx)
+	now := letta.Now()
+	err := t.e.cfg.Store.InTx(saveCtx, func(tx store.Store) error {
+		if len(t.pending) > 0 {
+			for _, m := range t.pending {
+				m.IsErr, m.StepID = true, &stepID
+			}
+			if err := tx.CreateMessages(saveCtx, t.pending); err != nil {
+				return fmt.Errorf("save failed input: %w", err)
+			}
+		}
+		st := t.stepRow(stepID, llm.Usage{}, letta.StepFailed, stop, now, now)
+		if stop == letta.StopCancelled {
+			st.Status = letta.StepCancelled
+		}
+		st.ErrorType = letta.Ptr(errorType(cause))
+		st.ErrorData = map[string]any{"message": cause.Error()}
+		return tx.CreateStep(saveCtx, st)
+	})
+	t.pending = nil
+	if err != nil {
+		t.e.cfg.Logger.ErrorContext(ctx, "save failed agent step", "agent_id", t.agent.ID, "step_id", stepID, "error", err)
+	}
+	t.e.cfg.Logger.WarnContext(ctx, "agent step failed", "agent_id", t.agent.ID, "step_id", stepID, "stop_reason", stop, "error", cause)
+	return &TurnError{StopReason: stop, Err: cause}
+}
+
+func errorType(err error) string {
+	var apiErr *llm.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Kind
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "error"
+}
+
+// deltaSink forwards streamed tokens to the sink as partial messages that
+// share the assistant message's id. Calls to the reply tool are not
+// streamed: their assistant_message is sent whole once the call is complete.
+func (t *turn) deltaSink(assistantID, stepID string, heartbeats bool, streamed map[string]bool) func(llm.Delta) error {
+	names := map[int]string{}
+	ids := map[int]string{}
+	replyTool := t.opts.AssistantMessageToolName
+	if replyTool == "" {
+		replyTool = letta.DefaultAssistantMessageToolName
+	}
+	chunk := func(typ string) letta.LettaMessage {
+		return letta.LettaMessage{
+			ID: assistantID, Date: letta.MessageDate(letta.Now()), MessageType: typ,
+			Otid: letta.DeriveOtid(assistantID, 0), StepID: &stepID,
+		}
+	}
+	return func(d llm.Delta) error {
+		if d.Reasoning != "" {
+			c := chunk(letta.MsgReasoning)
+			c.Reasoning, c.Source = d.Reasoning, "reasoner_model"
+			streamed[letta.MsgReasoning] = true
+			t.send(c)
+		}
+		if d.Content != "" {
+			if heartbeats { // text beside a tool call is inner thoughts
+				c := chunk(letta.MsgReasoning)
+				c.Reasoning, c.Source = d.Content, "non_reasoner_model"
+				streamed[letta.MsgReasoning] = true
+				t.send(c)
+			} else {
+				c := chunk(letta.MsgAssistant)
+				c.Content = d.Content
+				streamed[letta.MsgAssistant] = true
+				t.send(c)
+			}
+		}
+		if d.ToolName != "" {
+			names[d.ToolCallIndex] = d.ToolName
+		}
+		if d.ToolCallID != "" {
+			ids[d.ToolCallIndex] = d.ToolCallID
+		}
+		name := names[d.ToolCallIndex]
+		if (d.ToolName != "" || d.ToolArguments != "") && !(t.opts.UseAssistantMessage && name == replyTool) {
+			c := chunk(letta.MsgToolCall)
+			call := letta.LettaToolCall{Arguments: letta.Ptr(d.ToolArguments)}
+			if d.ToolName != "" {
+				call.Name = letta.Ptr(d.ToolName)
+			}
+			if id := ids[d.ToolCallIndex]; id != "" {
+				call.ToolCallID = letta.Ptr(id)
+			}
+			c.ToolCall, c.ToolCalls = &call, []letta.LettaToolCall{call}
+			streamed[letta.MsgToolCall] = true
+			t.send(c)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// apiFunc is a handler that returns its error for writeError to answer.
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts an apiFunc to http.HandlerFunc.
+func (s *server) handle(fn apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// routes registers every route, under /v1 and again under /latest (as the
+// Python server mounts them). Paths work with and without a trailing slash.
+func (s *server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.logRequests, s.recoverPanics, trimTrailingSlash, s.authenticate)
+	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return errorf(http.StatusNotFound, "Not Found")
+	}))
+	r.MethodNotAllowed(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return errorf(http.StatusMethodNotAllowed, "Method Not Allowed")
+	}))
+	r.Route("/v1", s.apiRoutes)
+	r.Route("/latest", s.apiRoutes)
+	return r
+}
+
+// apiRoutes registers the API below its prefix.
+func (s *server) apiRoutes(r chi.Router) {
+	r.Get("/health", s.handle(s.health))
+	r.Get("/tags", s.handle(s.listTags))
+
+	r.Route("/models", func(r chi.Router) {
+		r.Get("/", s.handle(s.listModels))
+		r.Get("/embedding", s.handle(s.listEmbeddingModels))
+		r.Get("/embeddings", s.handle(s.listEmbeddingModels)) // 0.1.211 alias
+	})
+
+	r.Route("/agents", func(r chi.Router) {
+		r.Get("/", s.handle(s.listAgents))
+		r.Post("/", s.handle(s.createAgent))
+		r.Get("/count", s.handle(s.countAgents))
+		r.Route("/{agent_id}", func(r chi.Router) {
+			r.Get("/", s.handle(s.getAgent))
+			r.Patch("/", s.handle(s.updateAgent))
+			r.Delete("/", s.handle(s.deleteAgent))
+
+			r.Get("/core-memory", s.handle(s.getCoreMemory))
+			r.Get("/core-memory/blocks", s.handle(s.listAgentBlocks))
+			r.Get("/core-memory/blocks/{block_label}", s.handle(s.getAgentBlock))
+			r.Patch("/core-memory/blocks/{block_label}", s.handle(s.updateAgentBlock))
+			r.Patch("/core-memory/blocks/attach/{block_id}", s.handle(s.attachBlock))
+			r.Patch("/core-memory/blocks/detach/{block_id}", s.handle(s.detachBlock))
+
+			r.Get("/tools", s.handle(s.listAgentTools))
+
+			r.Get("/messages", s.handle(s.listMessages))
+			r.Post("/messages", s.handle(s.sendMessage))
+			r.Post("/messages/stream", s.handle(s.streamNotSupported))
+		})
+	})
+
+	r.Route("/blocks", func(r chi.Router) {
+		r.Get("/", s.handle(s.listBlocks))
+		r.Post("/", s.handle(s.createBlock))
+		r.Get("/count", s.handle(s.countBlocks))
+		r.Route("/{block_id}", func(r chi.Router) {
+			r.Get("/", s.handle(s.getBlock))
+			r.Patch("/", s.handle(s.updateBlock))
+			r.Delete("/", s.handle(s.deleteBlock))
+			r.Get("/agents", s.handle(s.listBlockAgents))
+		})
+	})
+
+	r.Route("/tools", func(r chi.Router) {
+		r.Get("/", s.handle(s.listTools))
+		r.Get("/{tool_id}", s.handle(s.getTool))
+	})
+
+	r.Route("/steps", func(r chi.Router) {
+		r.Get("/", s.handle(s.listSteps))
+		r.Get("/{step_id}", s.handle(s.getStep))
+	})
+}
