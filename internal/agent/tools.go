@@ -34,7 +34,9 @@ func failed(format string, a ...any) toolResult {
 type builtinFunc func(ctx context.Context, env toolEnv, args map[string]any) (toolResult, error)
 
 var builtins = map[string]builtinFunc{
-	toolSendMessage:          func(context.Context, toolEnv, map[string]any) (toolResult, error) { return toolResult{ok: true, message: "Sent message successfully."}, nil },
+	toolSendMessage: func(context.Context, toolEnv, map[string]any) (toolResult, error) {
+		return toolResult{ok: true, message: "Sent message successfully."}, nil
+	},
 	toolConversationSearch:   conversationSearch,
 	toolCoreMemoryAppend:     coreMemoryAppend,
 	toolCoreMemoryReplace:    coreMemoryReplace,

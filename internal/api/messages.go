@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -195,7 +196,7 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	msgs, err := s.cfg.Store.ListMessages(r.Context(), store.ListMessagesParams{AgentID: a.ID, Page: page})
 	if err != nil {
-		return notFound(err, "Message", after+before)
+		return notFound(err, "Message", cmp.Or(after, before))
 	}
 	if !asc {
 		slices.Reverse(msgs)

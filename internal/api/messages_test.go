@@ -181,6 +181,9 @@ func TestSendInputShorthandAndFilter(t *testing.T) {
 		"input":                        []any{map[string]any{"type": "text", "text": "hi there"}},
 		"include_return_message_types": []string{"assistant_message"},
 	}, &resp)
+	if len(resp.Messages) == 0 {
+		t.Fatal("no assistant message in the response")
+	}
 	for _, m := range resp.Messages {
 		if m["message_type"] != "assistant_message" {
 			t.Errorf("filter let through %v", m["message_type"])
@@ -211,9 +214,31 @@ func TestAgentCreateAndUpdate(t *testing.T) {
 	if got.Name != "renamed" || letta.Deref(got.Description) != "first" || got.Metadata["k"] != "v" || len(got.Tags) != 1 {
 		t.Errorf("after rename: name %q desc %v metadata %v tags %v", got.Name, got.Description, got.Metadata, got.Tags)
 	}
+	got = letta.Agent{} // decoding into a used map would merge keys
 	e.ok("PATCH", "/v1/agents/"+a.ID+"/", map[string]any{"tags": []string{}, "metadata": nil}, &got)
 	if got.Name != "renamed" || len(got.Tags) != 0 || len(got.Metadata) != 0 {
 		t.Errorf("after clearing: name %q tags %v metadata %v", got.Name, got.Tags, got.Metadata)
 	}
 	e.do("PATCH", "/v1/agents/"+letta.NewID(letta.PrefixAgent), map[string]any{"name": "x"}).expect(t, http.StatusNotFound)
+}
+
+// TestBlockEditReachesNextTurn: a block edited through the REST API is in the
+// system prompt of the agent's next model call.
+func TestBlockEditReachesNextTurn(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var a letta.Agent
+	e.ok("POST", "/v1/agents", map[string]any{
+		"model": "openai/gpt-4o-mini", "embedding": "openai/text-embedding-ada-002",
+		"memory_blocks": []any{map[string]any{"label": "human", "value": "name: Caren"}},
+	}, &a)
+	e.ok("PATCH", "/v1/blocks/"+a.Blocks[0].ID, map[string]any{"value": "name: Caren, likes sailing"}, nil)
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "hello"}, nil)
+	req, ok := e.llm.LastRequest()
+	if !ok {
+		t.Fatal("the model was not called")
+	}
+	if sys := req.SystemPrompt(); !strings.Contains(sys, "likes sailing") {
+		t.Errorf("system prompt lacks the edited block:\n%s", sys)
+	}
 }

@@ -137,7 +137,7 @@ func checkServer(ctx context.Context, cfg *pgx.ConnConfig, migrate bool) error {
 	switch {
 	case err == nil:
 		return nil
-	case false:
+	case errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation:
 		// Another server starting at the same moment created it first
 		// (IF NOT EXISTS does not cover that race).
 		return nil

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Steps", func(t *testing.T) { testSteps(t, newStore) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
+	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 }
 
 // setup returns a context bound to the test and a fresh store.

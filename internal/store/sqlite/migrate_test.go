@@ -1,0 +1,63 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/golang-migrate/migrate/v4"
+	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store/sqlite"
+	"github.com/letta-server/letta-server/migrations"
+)
+
+// TestMigrationsUpDownUp applies every migration, reverts them all, and
+// applies them again, leaving a working store.
+func TestMigrationsUpDownUp(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "letta.db")
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	driver, err := migratesqlite.WithInstance(db, &migratesqlite.Config{})
+	if err != nil {
+		t.Fatalf("migrate driver: %v", err)
+	}
+	src, err := iofs.New(migrations.SQLite, "sqlite")
+	if err != nil {
+		t.Fatalf("migrate source: %v", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "sqlite", driver)
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer m.Close()
+	for i, step := range []func() error{m.Up, m.Down, m.Up} {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'agents'`).Scan(&tables); err != nil {
+		t.Fatalf("count tables: %v", err)
+	}
+	if tables != 1 {
+		t.Fatalf("agents table count = %d after up/down/up, want 1", tables)
+	}
+
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatalf("Open after up/down/up: %v", err)
+	}
+	defer s.Close()
+	b := &letta.Block{ID: letta.NewID(letta.PrefixBlock), Label: "human", CreatedAt: letta.Now(), UpdatedAt: letta.Now()}
+	if err := s.CreateBlock(ctx, b); err != nil {
+		t.Fatalf("CreateBlock: %v", err)
+	}
+}
