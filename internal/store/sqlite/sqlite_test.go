@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,6 +52,20 @@ func TestOpenCreatesAndMigrates(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+
+	// WAL is a property of the file: any later connection sees it.
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("open raw: %v", err)
+	}
+	var mode string
+	if err := raw.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatalf("read journal_mode: %v", err)
+	}
+	raw.Close()
+	if mode != "wal" {
+		t.Errorf("journal_mode = %q, want wal", mode)
 	}
 
 	// Opening again re-runs the (already applied) migrations harmlessly and

@@ -10,7 +10,7 @@ import (
 	"github.com/letta-server/letta-server/internal/store"
 )
 
-func testAgents(t *testing.T, newStore NewStoreFunc) {
+func testAgents(t *testing.T, newStore newStoreFunc) {
 	t.Run("CreateAndGet", func(t *testing.T) {
 		t.Parallel()
 		ctx, s := setup(t, newStore)

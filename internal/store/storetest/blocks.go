@@ -11,7 +11,7 @@ import (
 	"github.com/letta-server/letta-server/internal/store"
 )
 
-func testBlocks(t *testing.T, newStore NewStoreFunc) {
+func testBlocks(t *testing.T, newStore newStoreFunc) {
 	t.Run("CRUD", func(t *testing.T) {
 		t.Parallel()
 		ctx, s := setup(t, newStore)

@@ -13,7 +13,7 @@ import (
 
 // testConcurrency checks that the atomic operations stay atomic when many
 // goroutines race on one store.
-func testConcurrency(t *testing.T, newStore NewStoreFunc) {
+func testConcurrency(t *testing.T, newStore newStoreFunc) {
 	const racers = 12
 
 	t.Run("LeaseOneWinner", func(t *testing.T) {

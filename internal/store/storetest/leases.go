@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-func testLeases(t *testing.T, newStore NewStoreFunc) {
+func testLeases(t *testing.T, newStore newStoreFunc) {
 	t.Parallel()
 	ctx, s := setup(t, newStore)
 	c := newClock()

@@ -52,7 +52,7 @@ func richMessages(c *clock, agentID string) []*letta.Message {
 	return []*letta.Message{call, ret}
 }
 
-func testMessages(t *testing.T, newStore NewStoreFunc) {
+func testMessages(t *testing.T, newStore newStoreFunc) {
 	t.Run("CreateAndGet", func(t *testing.T) {
 		t.Parallel()
 		ctx, s := setup(t, newStore)

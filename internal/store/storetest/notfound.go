@@ -9,7 +9,7 @@ import (
 
 // testNotFound checks that every get, update and delete of a missing id
 // returns ErrNotFound.
-func testNotFound(t *testing.T, newStore NewStoreFunc) {
+func testNotFound(t *testing.T, newStore newStoreFunc) {
 	t.Parallel()
 	ctx, s := setup(t, newStore)
 	c := newClock()

@@ -31,7 +31,7 @@ func newStep(c *clock, agentID, runID, model string) *letta.Step {
 	}
 }
 
-func testSteps(t *testing.T, newStore NewStoreFunc) {
+func testSteps(t *testing.T, newStore newStoreFunc) {
 	t.Run("CRUD", func(t *testing.T) {
 		t.Parallel()
 		ctx, s := setup(t, newStore)

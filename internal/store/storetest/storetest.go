@@ -19,9 +19,9 @@ import (
 	"github.com/letta-server/letta-server/internal/store"
 )
 
-// NewStoreFunc returns a fresh, migrated, empty store for one test. It
+// newStoreFunc returns a fresh, migrated, empty store for one test. It
 // registers its own cleanup with t.
-type NewStoreFunc = func(t *testing.T) store.Store
+type newStoreFunc = func(t *testing.T) store.Store
 
 // Run runs every contract subtest against stores made by newStore.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -38,7 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 }
 
 // setup returns a context bound to the test and a fresh store.
-func setup(t *testing.T, newStore NewStoreFunc) (context.Context, store.Store) {
+func setup(t *testing.T, newStore newStoreFunc) (context.Context, store.Store) {
 	t.Helper()
 	s := newStore(t)
 	if s == nil {
@@ -47,7 +47,7 @@ func setup(t *testing.T, newStore NewStoreFunc) (context.Context, store.Store) {
 	return t.Context(), s
 }
 
-func testBackend(t *testing.T, newStore NewStoreFunc) {
+func testBackend(t *testing.T, newStore newStoreFunc) {
 	t.Parallel()
 	ctx, s := setup(t, newStore)
 	switch b := s.Backend(); b {

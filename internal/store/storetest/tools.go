@@ -10,7 +10,7 @@ import (
 	"github.com/letta-server/letta-server/internal/store"
 )
 
-func testTools(t *testing.T, newStore NewStoreFunc) {
+func testTools(t *testing.T, newStore newStoreFunc) {
 	t.Run("CRUD", func(t *testing.T) {
 		t.Parallel()
 		ctx, s := setup(t, newStore)

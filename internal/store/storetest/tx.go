@@ -10,7 +10,7 @@ import (
 	"github.com/letta-server/letta-server/internal/store"
 )
 
-func testInTx(t *testing.T, newStore NewStoreFunc) {
+func testInTx(t *testing.T, newStore newStoreFunc) {
 	t.Run("Commit", func(t *testing.T) {
 		t.Parallel()
 		ctx, s := setup(t, newStore)
