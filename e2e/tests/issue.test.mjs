@@ -55,6 +55,16 @@ describeStores("issue scenario", (env) => {
         assert.ok(res.usage.step_count >= 1, `usage ${JSON.stringify(res.usage)}`);
         assert.ok(res.usage.total_tokens > 0, `usage ${JSON.stringify(res.usage)}`);
 
+        // The reply really came from the model over HTTP: fakellm saw a chat
+        // request for gpt-4o-mini carrying the greeting.
+        const calls = (await env.stack.llmRequests()).filter((r) => /chat\/completions$/.test(r.path));
+        assert.ok(
+          calls.some(
+            (r) => r.body?.model === "gpt-4o-mini" && JSON.stringify(r.body?.messages ?? []).includes(greeting),
+          ),
+          `fakellm saw no gpt-4o-mini request with the greeting (${calls.length} chat requests)`,
+        );
+
         const history = await client.listMessages(agent.id);
         const users = history.filter((m) => m.message_type === "user_message");
         const mine = users.filter((m) => m.content === greeting);
