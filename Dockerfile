@@ -20,11 +20,10 @@ RUN addgroup -S -g 10001 letta && adduser -S -D -H -u 10001 -G letta letta \
  && mkdir -p /data && chown letta:letta /data
 COPY --from=build /out/letta-server /usr/local/bin/letta-server
 ENV LETTA_HOST=0.0.0.0 \
-    LETTA_DATA_DIR=/data \
-    PORT=8283
+    LETTA_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8283
 USER letta:letta
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD wget -q -O /dev/null "http://127.0.0.1:${PORT}/v1/health/" || exit 1
+  CMD wget -q -O /dev/null "http://127.0.0.1:${PORT:-${LETTA_PORT:-8283}}/v1/health/" || exit 1
 ENTRYPOINT ["/usr/local/bin/letta-server"]

@@ -81,6 +81,16 @@ export function oldSDK(baseURL, token) {
     sendMessage: async (id, text) =>
       snake(await client.agents.messages.create(id, { messages: [{ role: "user", content: text }] }, o)),
     listMessages: async (id) => snake(await client.agents.messages.list(id, { limit: 1000 }, o)),
+    streamMessage: async (id, text, { streamTokens = false } = {}) => {
+      const stream = await client.agents.messages.createStream(
+        id,
+        { messages: [{ role: "user", content: text }], streamTokens },
+        o,
+      );
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(snake(chunk));
+      return chunks;
+    },
     createBlock: async (p) => snake(await client.blocks.create({ label: p.label, value: p.value, limit: p.limit, description: p.description }, o)),
     retrieveBlock: async (id) => snake(await client.blocks.retrieve(id, o)),
     listBlocks: async (q = {}) => snake(await client.blocks.list({ label: q.label }, o)),
@@ -109,6 +119,15 @@ export function newSDK(baseURL, apiKey = null) {
     detachBlock: (agentID, blockID) => client.agents.blocks.detach(blockID, { agent_id: agentID }),
     sendMessage: (id, text) => client.agents.messages.create(id, { messages: [{ role: "user", content: text }] }),
     listMessages: (id) => collect(client.agents.messages.list(id)),
+    streamMessage: async (id, text, { streamTokens = false } = {}) => {
+      const stream = await client.agents.messages.stream(id, {
+        messages: [{ role: "user", content: text }],
+        stream_tokens: streamTokens,
+      });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return chunks;
+    },
     createBlock: (p) => client.blocks.create(p),
     retrieveBlock: (id) => client.blocks.retrieve(id),
     listBlocks: (q = {}) => collect(client.blocks.list(q)),

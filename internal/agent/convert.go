@@ -26,6 +26,14 @@ func toLLMMessages(msgs []*letta.Message) []llm.Message {
 	for _, m := range msgs {
 		lm := llm.Message{Role: m.Role, Content: flattenText(m.Content)}
 		switch m.Role {
+		case letta.RoleApproval:
+			if !m.IsApprovalRequest() {
+				continue // the client's decision: its outcome is the tool return
+			}
+			lm.Role = llm.RoleAssistant // the model's call, as it made it
+			for _, tc := range m.ToolCalls {
+				lm.ToolCalls = append(lm.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+			}
 		case letta.RoleAssistant:
 			for _, tc := range m.ToolCalls {
 				lm.ToolCalls = append(lm.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
@@ -36,7 +44,7 @@ func toLLMMessages(msgs []*letta.Message) []llm.Message {
 			lm.Name = letta.Deref(m.Name)
 		case letta.RoleSystem:
 		default:
-			continue // approval and other internal roles are not replayed
+			continue // other internal roles are not replayed
 		}
 		out = append(out, lm)
 	}

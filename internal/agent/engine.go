@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/llm"
@@ -18,7 +19,24 @@ import (
 var (
 	// ErrBusy: the agent is taking another turn and did not free up in time (409).
 	ErrBusy = errors.New("agent is busy with another request")
+	// ErrPendingApproval: a tool call awaits the client's approval, so a
+	// normal message is refused (409, code PENDING_APPROVAL). The error
+	// returned is a *PendingApprovalError; test with errors.Is.
+	ErrPendingApproval = errors.New("agent is waiting for approval of a tool call")
 )
+
+// PendingApprovalError is ErrPendingApproval with the id of the waiting
+// approval request message (Letta's pending_request_id).
+type PendingApprovalError struct {
+	RequestID string
+}
+
+func (e *PendingApprovalError) Error() string {
+	return "Cannot send a new message: The agent is waiting for approval on a tool call. Please approve or deny the pending request before continuing."
+}
+
+// Is makes errors.Is(err, ErrPendingApproval) true.
+func (e *PendingApprovalError) Is(target error) bool { return target == ErrPendingApproval }
 
 // ValidationError is bad input from the caller (a 4xx naming the problem).
 type ValidationError struct {
@@ -41,6 +59,9 @@ type Config struct {
 	DefaultAgentType letta.AgentType // "" = letta_v1_agent
 	DefaultLLM       string          // handle used when a request names no model
 	DefaultEmbedding string          // handle used when a request names no embedding
+	// TurnWaitTimeout is how long a send waits for the agent's running
+	// turn to end before failing with ErrBusy; 0 = 10s.
+	TurnWaitTimeout time.Duration
 }
 
 // Engine creates agents and runs their turns.
@@ -55,6 +76,9 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.TurnWaitTimeout <= 0 {
+		cfg.TurnWaitTimeout = leaseWait
 	}
 	if cfg.DefaultAgentType == "" {
 		cfg.DefaultAgentType = letta.AgentTypeLettaV1
@@ -76,13 +100,35 @@ type CreateBlockParams struct {
 	ProjectID   *string
 }
 
-// MessageInput is one input message (MessageCreate on the wire).
+// Input message types.
+const (
+	InputMessage  = "message"
+	InputApproval = "approval"
+)
+
+// MessageInput is one input message: a MessageCreate, or, with Type
+// "approval", the client's answer to a tool call awaiting approval
+// (ApprovalCreate).
 type MessageInput struct {
+	Type     string          // "" or "message"; "approval"
 	Role     string          // user | system | assistant
 	Content  []letta.Content // a plain string arrives as one text part
 	Name     *string
 	Otid     *string
 	SenderID *string
+
+	// Approval answers. The Mar-2026 form lists one decision per tool call;
+	// the Sep-2025 form {approve, approval_request_id, reason} arrives as
+	// ApprovalRequestID plus one decision with an empty ToolCallID.
+	ApprovalRequestID *string
+	Approvals         []ApprovalInput
+}
+
+// ApprovalInput is the decision on one tool call awaiting approval.
+type ApprovalInput struct {
+	ToolCallID string // "" = the (single) call of ApprovalRequestID
+	Approve    bool
+	Reason     *string
 }
 
 // CreateAgentParams is CreateAgentRequest, decoded. Nil pointers mean "not sent".

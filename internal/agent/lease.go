@@ -9,7 +9,8 @@ import (
 )
 
 // Turn lease timings: the lease outlives a crashed holder by at most
-// leaseTTL; a waiting request polls for up to leaseWait.
+// leaseTTL; a waiting request polls for up to Config.TurnWaitTimeout
+// (leaseWait by default).
 const (
 	leaseTTL   = 30 * time.Second
 	leaseRenew = 10 * time.Second
@@ -17,12 +18,12 @@ const (
 	leasePoll  = 50 * time.Millisecond
 )
 
-// acquireTurn takes the agent's turn lease, waiting up to leaseWait, and
+// acquireTurn takes the agent's turn lease, waiting up to TurnWaitTimeout, and
 // keeps it renewed until release is called. The returned context is
 // cancelled if the lease is lost.
 func (e *Engine) acquireTurn(ctx context.Context, agentID string) (context.Context, func(), error) {
 	holder := letta.NewID("turn")
-	deadline := time.Now().Add(leaseWait)
+	deadline := time.Now().Add(e.cfg.TurnWaitTimeout)
 	for {
 		ok, err := e.cfg.Store.AcquireLease(ctx, agentID, holder, leaseTTL)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/memory"
@@ -127,81 +126,4 @@ func memoryRethink(ctx context.Context, env toolEnv, args map[string]any) (toolR
 		return missingArg(toolMemoryRethink, "new_memory"), nil
 	}
 	return editBlock(ctx, env, label, func(b *letta.Block) (string, error) { return memory.Rethink(b, value) })
-}
-
-// conversationSearch searches the agent's stored user and assistant
-// messages by substring, newest first (Letta 0.15+ result shape).
-func conversationSearch(ctx context.Context, env toolEnv, args map[string]any) (toolResult, error) {
-	query, _ := stringArg(args, "query")
-	limit, ok := intArg(args, "limit", 5)
-	if !ok || limit <= 0 {
-		limit = 5
-	}
-	roles := []string{letta.RoleUser, letta.RoleAssistant}
-	if rs, ok := args["roles"].([]any); ok && len(rs) > 0 {
-		roles = roles[:0]
-		for _, r := range rs {
-			if s, ok := r.(string); ok && s != letta.RoleTool {
-				roles = append(roles, s)
-			}
-		}
-	}
-	msgs, err := env.tx.ListMessages(ctx, store.ListMessagesParams{AgentID: env.agent.ID, Roles: roles, Query: query, Page: store.Page{Limit: limit * 4}})
-	if err != nil {
-		return toolResult{}, fmt.Errorf("search messages: %w", err)
-	}
-	type hit struct {
-		Timestamp string `json:"timestamp"`
-		TimeAgo   string `json:"time_ago"`
-		Role      string `json:"role"`
-		Content   string `json:"content"`
-	}
-	results := []hit{}
-	for _, m := range msgs {
-		if len(results) == limit {
-			break
-		}
-		text := m.Text()
-		if m.Role == letta.RoleAssistant {
-			for _, tc := range m.ToolCalls {
-				if tc.Function.Name == toolConversationSearch {
-					text = ""
-					break
-				}
-				if tc.Function.Name == toolSendMessage {
-					if r, ok := stringArg(parseArguments(tc.Function.Arguments), "message"); ok {
-						text = r
-					}
-				}
-			}
-		}
-		if text == "" {
-			continue
-		}
-		results = append(results, hit{
-			Timestamp: m.CreatedAt.Format(time.RFC3339),
-			TimeAgo:   timeAgo(env.now.Sub(m.CreatedAt)),
-			Role:      m.Role,
-			Content:   text,
-		})
-	}
-	if len(results) == 0 {
-		return toolResult{ok: true, message: map[string]any{"message": "No results found.", "results": []any{}}}, nil
-	}
-	return toolResult{ok: true, message: struct {
-		Message string `json:"message"`
-		Results []hit  `json:"results"`
-	}{fmt.Sprintf("Showing %d results:", len(results)), results}}, nil
-}
-
-func timeAgo(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }

@@ -62,7 +62,21 @@ func validateInputs(msgs []MessageInput) error {
 	if len(msgs) == 0 {
 		return &ValidationError{Field: "messages", Message: "at least one message is required"}
 	}
+	if isApprovalInput(msgs) {
+		if len(msgs) != 1 {
+			return &ValidationError{Field: "messages", Message: "an approval must be the only input message"}
+		}
+		if len(msgs[0].Approvals) == 0 {
+			return &ValidationError{Field: "messages[0].approvals", Message: "at least one approval is required"}
+		}
+		return nil
+	}
 	for i, m := range msgs {
+		switch m.Type {
+		case "", InputMessage:
+		default:
+			return &ValidationError{Field: fmt.Sprintf("messages[%d].type", i), Message: fmt.Sprintf("unsupported input type %q", m.Type)}
+		}
 		switch m.Role {
 		case letta.RoleUser, letta.RoleSystem, letta.RoleAssistant:
 		default:
@@ -87,6 +101,14 @@ type turn struct {
 	solver   ruleSolver
 	resp     letta.LettaResponse
 	maxSteps int
+
+	// Answering an approval: the waiting request, the client's decisions,
+	// and the tool return text of each denied call by tool_call_id.
+	request   *letta.Message
+	decisions []letta.Approval
+	denied    map[string]string
+
+	lastUsage llm.Usage // of the last model call
 }
 
 func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, sink Sink) (*turn, error) {
@@ -124,9 +146,6 @@ func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, si
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("agent %s has no system message", agentID)
 	}
-	if t.agent.MessageBufferAutoclear {
-		ids = ids[:1] // every request starts from the system message alone
-	}
 	msgs, err := e.cfg.Store.GetMessages(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load context of agent %s: %w", agentID, err)
@@ -135,8 +154,17 @@ func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, si
 		return nil, fmt.Errorf("agent %s: first in-context message is not the system message", agentID)
 	}
 	t.context = msgs
+	if err := t.checkPending(); err != nil {
+		return nil, err
+	}
+	if t.agent.MessageBufferAutoclear && t.request == nil {
+		t.context = msgs[:1] // every request starts from the system message alone
+	}
 	if err := t.refreshSystem(ctx); err != nil {
 		return nil, err
+	}
+	if t.request != nil {
+		return t, nil // the input is the approval, stored when resumed
 	}
 	now := letta.Now()
 	for _, in := range p.Messages {
@@ -192,6 +220,15 @@ func memoryPart(s string) string {
 }
 
 func (t *turn) run(ctx context.Context) (*letta.LettaResponse, error) {
+	if t.request != nil {
+		stop, err := t.resumeApproval(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if stop != "" {
+			return t.finish(stop, nil)
+		}
+	}
 	for step := 0; step < t.maxSteps; step++ {
 		if step > 0 {
 			if err := t.loadAgent(ctx); err == nil {
@@ -208,6 +245,12 @@ func (t *turn) run(ctx context.Context) (*letta.LettaResponse, error) {
 				return t.finish(te.StopReason, err)
 			}
 			return nil, err
+		}
+		if t.overWindow(t.lastUsage) {
+			t.lastUsage = llm.Usage{}
+			if _, err := t.compact(ctx); err != nil {
+				t.e.cfg.Logger.WarnContext(ctx, "compact agent context", "agent_id", t.agent.ID, "error", err)
+			}
 		}
 		if stop != "" {
 			return t.finish(stop, nil)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/llm"
@@ -21,22 +22,42 @@ type fixture struct {
 	engine *Engine
 	store  *sqlite.Store
 	llm    *llmtest.Server
+	path   string // the SQLite file
 }
 
 // setup gives a test an engine on a fresh SQLite file and the fake LLM.
 func setup(t *testing.T) fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "letta.db"), sqlite.Options{Migrate: true})
+	path := filepath.Join(t.TempDir(), "letta.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
 	fake := llmtest.NewServer(t)
-	prov := openai.New(openai.Config{APIKey: "sk-fake", BaseURL: fake.URL(), MaxRetries: -1})
+	f := fixture{store: st, llm: fake, path: path}
+	f.engine = f.newEngine(t, st, 0)
+	return f
+}
+
+// newEngine is an engine on st talking to the fixture's fake LLM.
+func (f fixture) newEngine(t *testing.T, st *sqlite.Store, turnWait time.Duration) *Engine {
+	prov := openai.New(openai.Config{APIKey: "sk-fake", BaseURL: f.llm.URL(), MaxRetries: -1})
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := New(Config{Store: st, Models: llm.NewRegistry(prov), Logger: logger})
-	return fixture{engine: e, store: st, llm: fake}
+	return New(Config{Store: st, Models: llm.NewRegistry(prov), Logger: logger, TurnWaitTimeout: turnWait})
+}
+
+// replica is a second engine with its own store on the same SQLite file,
+// as another server process would be.
+func (f fixture) replica(t *testing.T, turnWait time.Duration) *Engine {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), f.path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open replica store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return f.newEngine(t, st, turnWait)
 }
 
 type testWriter struct{ t *testing.T }

@@ -50,21 +50,31 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 	req.ReasoningEffort = letta.Deref(cfg.ReasoningEffort)
 
 	streamed := map[string]bool{}
-	callCtx, cancel := context.WithTimeout(ctx, llmCallTimeout)
-	llmStart := time.Now()
-	var resp *llm.ChatResponse
-	var err error
-	if t.p.StreamTokens {
-		resp, err = t.client.ChatStream(callCtx, req, t.deltaSink(assistantID, stepID, heartbeats, streamed))
-	} else {
-		resp, err = t.client.Chat(callCtx, req)
+	call := func() (*llm.ChatResponse, error) {
+		callCtx, cancel := context.WithTimeout(ctx, llmCallTimeout)
+		defer cancel()
+		if t.p.StreamTokens {
+			return t.client.ChatStream(callCtx, req, t.deltaSink(assistantID, stepID, heartbeats, streamed))
+		}
+		return t.client.Chat(callCtx, req)
 	}
-	cancel()
+	llmStart := time.Now()
+	resp, err := call()
+	if isContextOverflow(err) {
+		// The prompt no longer fits: compact, then try once more.
+		if ok, cerr := t.compact(ctx); cerr != nil {
+			t.e.cfg.Logger.WarnContext(ctx, "compact after context overflow", "agent_id", a.ID, "error", cerr)
+		} else if ok {
+			req.Messages = toLLMMessages(append(slices.Clone(t.context), t.pending...))
+			resp, err = call()
+		}
+	}
 	llmNs := time.Since(llmStart).Nanoseconds()
 	if err != nil {
 		return "", t.failStep(ctx, stepID, err)
 	}
 	t.addUsage(resp.Usage)
+	t.lastUsage = resp.Usage
 
 	now := letta.Now()
 	am := &letta.Message{
@@ -98,6 +108,10 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		stop = ""
 		env := toolEnv{tx: tx, agent: a, now: now}
 		switch {
+		case t.needsApproval(am.ToolCalls, allowed):
+			am.Role = letta.RoleApproval // waits for the client; nothing runs
+			produced = append(produced, am)
+			stop = letta.StopRequiresApproval
 		case len(am.ToolCalls) == 0 && len(am.Content) == 0 && !heartbeats:
 			stop = letta.StopEndTurn // an empty reply: nothing to keep
 		case len(am.ToolCalls) == 0:
@@ -131,18 +145,7 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		if err := tx.CreateStep(ctx, st); err != nil {
 			return fmt.Errorf("save step: %w", err)
 		}
-		if a.MessageBufferAutoclear {
-			return nil // message_ids keeps [system]; every message stays stored
-		}
-		ids := make([]string, 0, len(t.context)+len(newMsgs))
-		for _, m := range append(slices.Clone(t.context), newMsgs...) {
-			ids = append(ids, m.ID)
-		}
-		if err := tx.SetAgentMessageIDs(ctx, a.ID, ids); err != nil {
-			return fmt.Errorf("save context: %w", err)
-		}
-		a.MessageIDs = ids
-		return nil
+		return t.saveContext(ctx, tx, newMsgs, stop)
 	})
 	if err != nil {
 		return "", fmt.Errorf("agent %s step %d: %w", a.ID, n, err)
@@ -154,6 +157,26 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		return lm.ID == assistantID && streamed[lm.MessageType]
 	})
 	return stop, nil
+}
+
+// saveContext sets the agent's message_ids to the turn's context plus
+// newMsgs. With message_buffer_autoclear they stay [system] (every message
+// is still stored), except while a call awaits approval: the interrupted
+// turn must be there to resume.
+func (t *turn) saveContext(ctx context.Context, tx store.Store, newMsgs []*letta.Message, stop string) error {
+	all := append(slices.Clone(t.context), newMsgs...)
+	if t.agent.MessageBufferAutoclear && stop != letta.StopRequiresApproval {
+		all = all[:1]
+	}
+	ids := make([]string, 0, len(all))
+	for _, m := range all {
+		ids = append(ids, m.ID)
+	}
+	if err := tx.SetAgentMessageIDs(ctx, t.agent.ID, ids); err != nil {
+		return fmt.Errorf("save context: %w", err)
+	}
+	t.agent.MessageIDs = ids
+	return nil
 }
 
 func (t *turn) toolChoice(heartbeats bool, tools []llm.Tool) string {
@@ -187,7 +210,10 @@ func (t *turn) runCalls(ctx context.Context, env toolEnv, am *letta.Message, all
 			}
 		}
 		violation := tool == nil || !slices.Contains(allowed, name)
-		if violation {
+		denial, denied := t.denied[call.ID]
+		if denied {
+			res = failed("%s", denial)
+		} else if violation {
 			res = failed("[ToolConstraintError] Cannot call %s, valid tools include: %s.", name, pyList(allowed))
 		} else {
 			var err error
@@ -222,7 +248,7 @@ func (t *turn) runCalls(ctx context.Context, env toolEnv, am *letta.Message, all
 		*produced = append(*produced, tm)
 
 		if !heartbeats { // letta_v1: every tool call continues unless a rule ends it
-			if !violation {
+			if !violation && !denied {
 				t.solver.register(name, text)
 				if t.solver.isTerminal(name) {
 					stop = letta.StopToolRule
@@ -231,9 +257,12 @@ func (t *turn) runCalls(ctx context.Context, env toolEnv, am *letta.Message, all
 			continue
 		}
 		cont = requested
-		if violation {
+		switch {
+		case denied:
+			cont, reason = true, reasonDenied
+		case violation:
 			cont, reason = true, reasonRuleViolation
-		} else {
+		default:
 			t.solver.register(name, text)
 			switch {
 			case t.solver.isTerminal(name):

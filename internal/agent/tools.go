@@ -123,3 +123,13 @@ func intArg(args map[string]any, name string, def int) (int, bool) {
 func missingArg(tool, name string) toolResult {
 	return failed("%s() missing 1 required positional argument: '%s'", tool, name)
 }
+
+// findTool returns the attached tool with that name, or nil.
+func findTool(a *letta.Agent, name string) *letta.Tool {
+	for i := range a.Tools {
+		if a.Tools[i].Name == name {
+			return &a.Tools[i]
+		}
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/letta-server/letta-server/internal/agent"
 	"github.com/letta-server/letta-server/internal/llm"
@@ -26,6 +27,9 @@ type Config struct {
 	Version      string        // reported by /v1/health
 	Logger       *slog.Logger
 	MaxBodyBytes int64 // 0: DefaultMaxBodyBytes
+	// StreamPingInterval is the silence after which a message stream with
+	// include_pings sends a keep-alive ping (0: DefaultStreamPingInterval).
+	StreamPingInterval time.Duration
 }
 
 // server holds what the handlers share.

@@ -41,17 +41,14 @@ type sendRequest struct {
 	StreamTokens              bool            `json:"stream_tokens"`
 	Streaming                 bool            `json:"streaming"`
 	Background                bool            `json:"background"`
+	IncludePings              *bool           `json:"include_pings"` // nil: true
 }
 
-// params validates the request and converts it for the engine.
-func (req sendRequest) params() (agent.SendParams, error) {
+// params validates the request and converts it for the engine; stream says
+// whether the answer is an SSE stream (the flags allowed depend on it).
+func (req sendRequest) params(stream bool) (agent.SendParams, error) {
 	var fe fieldErrors
-	if req.Streaming {
-		fe.add("Streaming responses are not supported by this server yet; send with \"streaming\": false", "body", "streaming")
-	}
-	if req.Background {
-		fe.add("Background runs are not supported by this server yet", "body", "background")
-	}
+	req.checkStreamFlags(&fe, stream)
 	input := bytes.TrimSpace(req.Input)
 	hasInput := len(input) > 0 && !bytes.Equal(input, []byte("null"))
 	var msgs []messageCreate
@@ -118,7 +115,10 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	p, err := req.params()
+	if req.Streaming { // 1.x clients stream through this route
+		return s.streamTurn(w, r, req)
+	}
+	p, err := req.params(false)
 	if err != nil {
 		return err
 	}
@@ -157,13 +157,6 @@ func wireResponse(resp *letta.LettaResponse, types []string) *letta.LettaRespons
 		resp.Usage.MessageType = letta.MsgUsage
 	}
 	return resp
-}
-
-// streamNotSupported answers POST /v1/agents/{agent_id}/messages/stream
-// until streaming is built: a clear 422, not a 404.
-func (s *server) streamNotSupported(w http.ResponseWriter, r *http.Request) error {
-	return fieldErrors{{Loc: []any{"body", "streaming"}, Type: "value_error",
-		Msg: "Streaming responses are not supported by this server yet; use POST /v1/agents/{agent_id}/messages"}}
 }
 
 // listMessages answers GET /v1/agents/{agent_id}/messages. It takes `limit`

@@ -90,7 +90,6 @@ func TestSendValidation(t *testing.T) {
 		"empty messages":   map[string]any{"messages": []any{}},
 		"bad role":         map[string]any{"messages": []any{map[string]any{"role": "robot", "content": "hi"}}},
 		"no content":       map[string]any{"messages": []any{map[string]any{"role": "user"}}},
-		"streaming":        map[string]any{"input": "hi", "streaming": true},
 		"max steps":        map[string]any{"input": "hi", "max_steps": 0},
 		"bad content type": map[string]any{"messages": []any{map[string]any{"role": "user", "content": 5}}},
 		"bad return type":  map[string]any{"input": "hi", "include_return_message_types": []string{"nope"}},
@@ -99,11 +98,6 @@ func TestSendValidation(t *testing.T) {
 		if r.status != http.StatusUnprocessableEntity {
 			t.Errorf("%s: status %d, body %s", name, r.status, r.body)
 		}
-	}
-	r := e.do("POST", path+"/stream", map[string]any{"input": "hi"})
-	r.expect(t, http.StatusUnprocessableEntity)
-	if !strings.Contains(string(r.body), "not supported") {
-		t.Errorf("stream route: %s", r.body)
 	}
 }
 

@@ -65,7 +65,7 @@ func (s *server) apiRoutes(r chi.Router) {
 
 			r.Get("/messages", s.handle(s.listMessages))
 			r.Post("/messages", s.handle(s.sendMessage))
-			r.Post("/messages/stream", s.handle(s.streamNotSupported))
+			r.Post("/messages/stream", s.handle(s.streamMessages))
 		})
 	})
 

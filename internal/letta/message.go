@@ -73,6 +73,27 @@ type Message struct {
 	IsErr       bool         `json:"is_err"`
 	Seq         int64        `json:"sequence_id"`
 	CreatedAt   time.Time    `json:"created_at"`
+
+	// Approval messages (role approval): a request holds ToolCalls; a
+	// response holds the client's decisions.
+	Approvals         []Approval `json:"approvals,omitempty"`
+	Approve           *bool      `json:"approve,omitempty"`
+	ApprovalRequestID *string    `json:"approval_request_id,omitempty"`
+	DenialReason      *string    `json:"denial_reason,omitempty"`
+}
+
+// Approval is a client's decision on one tool call awaiting approval
+// (ApprovalReturn on the wire).
+type Approval struct {
+	Type       string  `json:"type"` // "approval"
+	ToolCallID string  `json:"tool_call_id"`
+	Approve    bool    `json:"approve"`
+	Reason     *string `json:"reason"`
+}
+
+// IsApprovalRequest reports whether m is a tool call waiting for approval.
+func (m *Message) IsApprovalRequest() bool {
+	return m.Role == RoleApproval && len(m.ToolCalls) > 0
 }
 
 // Text joins the message's text parts.

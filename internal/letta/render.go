@@ -59,9 +59,58 @@ func ToLettaMessages(msgs []*Message, opts RenderOptions) []LettaMessage {
 				continue
 			}
 			out = append(out, toolReturnItem(m))
+		case RoleApproval:
+			if m.IsApprovalRequest() {
+				out = append(out, approvalRequestItems(m)...)
+			} else {
+				out = append(out, approvalResponseItem(m))
+			}
 		}
 	}
 	return out
+}
+
+// approvalRequestItems renders a tool call awaiting approval: its thoughts
+// as a reasoning_message, then one approval_request_message holding every
+// call (tool_call is the first).
+func approvalRequestItems(m *Message) []LettaMessage {
+	var out []LettaMessage
+	if text := m.Text(); text != "" {
+		out = append(out, base(m, MsgReasoning, 0, false).with(func(l *LettaMessage) {
+			l.Reasoning = text
+			l.Source = "non_reasoner_model"
+		}))
+	}
+	calls := make([]LettaToolCall, 0, len(m.ToolCalls))
+	for _, tc := range m.ToolCalls {
+		calls = append(calls, LettaToolCall{Name: Ptr(tc.Function.Name), Arguments: Ptr(tc.Function.Arguments), ToolCallID: Ptr(tc.ID)})
+	}
+	out = append(out, base(m, MsgApprovalRequest, len(out), false).with(func(l *LettaMessage) {
+		l.ToolCall = &calls[0]
+		l.ToolCalls = calls
+	}))
+	return out
+}
+
+// approvalResponseItem renders the client's decisions. approve, reason and
+// approval_request_id repeat the first decision for older clients.
+func approvalResponseItem(m *Message) LettaMessage {
+	return base(m, MsgApprovalResponse, 0, true).with(func(l *LettaMessage) {
+		l.Approvals = []any{}
+		for _, a := range m.Approvals {
+			l.Approvals = append(l.Approvals, a)
+		}
+		l.Approve, l.ApprovalRequestID, l.Reason = m.Approve, m.ApprovalRequestID, m.DenialReason
+		if len(m.Approvals) > 0 {
+			first := m.Approvals[0]
+			if l.Approve == nil {
+				l.Approve = Ptr(first.Approve)
+			}
+			if l.Reason == nil {
+				l.Reason = first.Reason
+			}
+		}
+	})
 }
 
 // DeriveOtid returns the otid of the index-th LettaMessage rendered from the

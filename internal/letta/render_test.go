@@ -67,3 +67,48 @@ func TestToLettaMessages(t *testing.T) {
 		t.Errorf("empty list = %s", b)
 	}
 }
+
+func TestApprovalItems(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 3, 28, 17, 4, 11, 0, time.UTC)
+	req := &Message{ID: "message-00000000-0000-4000-8000-000000000010", Role: RoleApproval, CreatedAt: at,
+		Content:   []Content{{Type: ContentText, Text: "I should delete it."}},
+		ToolCalls: []ToolCall{{ID: "call_9", Type: "function", Function: ToolCallFunction{Name: "delete_file", Arguments: `{"path": "a"}`}}}}
+	resp := &Message{ID: "message-00000000-0000-4000-8000-000000000011", Role: RoleApproval, CreatedAt: at,
+		ApprovalRequestID: Ptr(req.ID),
+		Approvals:         []Approval{{Type: "approval", ToolCallID: "call_9", Approve: false, Reason: Ptr("not now")}}}
+	got := ToLettaMessages([]*Message{req, resp}, RenderOptions{UseAssistantMessage: true})
+	var types []string
+	for _, m := range got {
+		types = append(types, m.MessageType)
+	}
+	if diff := cmp.Diff([]string{MsgReasoning, MsgApprovalRequest, MsgApprovalResponse}, types); diff != "" {
+		t.Fatalf("types (-want +got):\n%s", diff)
+	}
+	b, err := json.Marshal(got[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item map[string]any
+	_ = json.Unmarshal(b, &item)
+	call, _ := item["tool_call"].(map[string]any)
+	if call["name"] != "delete_file" || call["tool_call_id"] != "call_9" || call["arguments"] != `{"path": "a"}` {
+		t.Errorf("approval request = %s", b)
+	}
+	if calls, _ := item["tool_calls"].([]any); len(calls) != 1 {
+		t.Errorf("tool_calls = %v", item["tool_calls"])
+	}
+	b, err = json.Marshal(got[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	item = map[string]any{}
+	_ = json.Unmarshal(b, &item)
+	approvals, _ := item["approvals"].([]any)
+	if item["approve"] != false || item["reason"] != "not now" || item["approval_request_id"] != req.ID || len(approvals) != 1 {
+		t.Errorf("approval response = %s", b)
+	}
+	if a, _ := approvals[0].(map[string]any); a["tool_call_id"] != "call_9" || a["type"] != "approval" {
+		t.Errorf("approvals[0] = %v", approvals[0])
+	}
+}
