@@ -55,6 +55,9 @@ function oldCreateAgent(p) {
     agentType: p.agent_type,
     memoryBlocks: p.memory_blocks,
     blockIds: p.block_ids,
+    toolRules: p.tool_rules?.map((r) => ({ type: r.type, toolName: r.tool_name, children: r.children })),
+    includeBaseToolRules: p.include_base_tool_rules,
+    messageBufferAutoclear: p.message_buffer_autoclear,
   };
 }
 
@@ -97,6 +100,8 @@ export function oldSDK(baseURL, token) {
     updateBlock: async (id, p) => snake(await client.blocks.modify(id, { value: p.value, description: p.description }, o)),
     deleteBlock: (id) => client.blocks.delete(id, o),
     listBlockAgents: async (id) => snake(await client.blocks.agents.list(id, {}, o)),
+    listSteps: async (q = {}) => snake(await client.steps.list({ agentId: q.agent_id, limit: 1000 }, o)),
+    retrieveStep: async (id) => snake(await client.steps.retrieve(id, o)),
     listLLMs: async () => snake(await client.models.list({}, o)),
     health: async () => snake(await client.health.check(o)),
   };
@@ -134,6 +139,8 @@ export function newSDK(baseURL, apiKey = null) {
     updateBlock: (id, p) => client.blocks.update(id, p),
     deleteBlock: (id) => client.blocks.delete(id),
     listBlockAgents: (id) => collect(client.blocks.agents.list(id)),
+    listSteps: (q = {}) => collect(client.steps.list(q)),
+    retrieveStep: (id) => client.steps.retrieve(id),
     listLLMs: () => client.models.list(),
     health: () => client.health(),
   };

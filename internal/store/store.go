@@ -52,6 +52,7 @@ type Store interface {
 	ToolStore
 	MessageStore
 	StepStore
+	RunStore
 	LeaseStore
 
 	// InTx runs fn with a Store whose every call is part of one transaction,
@@ -230,6 +231,32 @@ type ListStepsParams struct {
 	StartDate *time.Time
 	EndDate   *time.Time
 	Page      Page
+}
+
+// RunStore keeps runs: turns started through messages/async, stored so any
+// replica can answer for them.
+type RunStore interface {
+	// CreateRun inserts r (ID and CreatedAt set). ErrNotFound for an
+	// unknown agent, ErrConflict for a taken id.
+	CreateRun(ctx context.Context, r *letta.Run) error
+	// GetRun returns one run. ErrNotFound.
+	GetRun(ctx context.Context, id string) (*letta.Run, error)
+	// UpdateRun overwrites r but its agent and CreatedAt, and sets
+	// r.UpdatedAt. ErrNotFound.
+	UpdateRun(ctx context.Context, r *letta.Run) error
+	// ListRuns returns runs matching every filter, ordered by creation.
+	ListRuns(ctx context.Context, p ListRunsParams) ([]*letta.Run, error)
+	// MarkInterruptedRuns fails every run still created or running (see
+	// letta.Run.MarkInterrupted) and returns how many; called at start-up.
+	MarkInterruptedRuns(ctx context.Context) (int, error)
+}
+
+// ListRunsParams filters ListRuns. Empty fields do not filter.
+type ListRunsParams struct {
+	AgentID  string
+	Statuses []string // any of them
+	Active   bool     // only runs not yet ended (created or running)
+	Page     Page
 }
 
 // LeaseStore serializes agent turns across server replicas. A lease is a row

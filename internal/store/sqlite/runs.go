@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store"
+)
+
+const runColumns = `id, agent_id, status, created_at, updated_at, data`
+
+func scanRun(row interface{ Scan(...any) error }) (*letta.Run, error) {
+	var (
+		id, agentID, status, data string
+		createdAt, updatedAt      int64
+	)
+	if err := row.Scan(&id, &agentID, &status, &createdAt, &updatedAt, &data); err != nil {
+		return nil, err
+	}
+	var r letta.Run
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		return nil, fmt.Errorf("decode run %s: %w", id, err)
+	}
+	r.ID, r.AgentID, r.Status = id, agentID, status
+	r.CreatedAt, r.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
+	return &r, nil
+}
+
+const createRunSQL = `
+INSERT INTO runs (id, agent_id, status, created_at, updated_at, data)
+VALUES (?, ?, ?, ?, ?, ?)`
+
+// CreateRun inserts r. ErrConflict for a taken id, ErrNotFound for an
+// unknown agent.
+func (s *Store) CreateRun(ctx context.Context, r *letta.Run) error {
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = r.CreatedAt
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode run: %w", err)
+	}
+	_, err = s.q.ExecContext(ctx, createRunSQL, r.ID, r.AgentID, r.Status,
+		micros(r.CreatedAt), micros(r.UpdatedAt), string(data))
+	if err != nil {
+		return fmt.Errorf("create run %s: %w", r.ID, interpretError(err))
+	}
+	return nil
+}
+
+const updateRunSQL = `UPDATE runs SET status = ?, updated_at = ?, data = ? WHERE id = ?`
+
+// UpdateRun overwrites r but its agent and CreatedAt, and sets r.UpdatedAt
+// to now. ErrNotFound.
+func (s *Store) UpdateRun(ctx context.Context, r *letta.Run) error {
+	r.UpdatedAt = letta.Now()
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode run: %w", err)
+	}
+	res, err := s.q.ExecContext(ctx, updateRunSQL, r.Status, micros(r.UpdatedAt), string(data), r.ID)
+	if err == nil {
+		err = affectedOne(res)
+	}
+	if err != nil {
+		return fmt.Errorf("update run %s: %w", r.ID, interpretError(err))
+	}
+	return nil
+}
+
+const getRunSQL = `SELECT ` + runColumns + ` FROM runs WHERE id = ?`
+
+// GetRun returns one run. ErrNotFound.
+func (s *Store) GetRun(ctx context.Context, id string) (*letta.Run, error) {
+	r, err := scanRun(s.q.QueryRowContext(ctx, getRunSQL, id))
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, interpretError(err))
+	}
+	return r, nil
+}
+
+const listRunsSQL = `SELECT ` + runColumns + ` FROM runs`
+
+// ListRuns returns runs matching every filter. ErrNotFound for an unknown
+// cursor.
+func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*letta.Run, error) {
+	var q query
+	if p.AgentID != "" {
+		q.add("agent_id = ?", p.AgentID)
+	}
+	if len(p.Statuses) > 0 {
+		q.add("status IN ("+placeholders(len(p.Statuses))+")", anys(p.Statuses)...)
+	}
+	if p.Active {
+		q.add("status IN (?, ?)", letta.RunCreated, letta.RunRunning)
+	}
+	tail, err := s.pageByCreation(ctx, &q, "runs", p.Page)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	rows, err := s.q.QueryContext(ctx, listRunsSQL+q.whereSQL()+tail, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", interpretError(err))
+	}
+	defer rows.Close()
+	out := []*letta.Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", interpretError(err))
+	}
+	return out, nil
+}
+
+const activeRunIDsSQL = `SELECT id FROM runs WHERE status IN (?, ?)`
+
+// MarkInterruptedRuns sets every run still created or running to failed
+// (stop reason "error", completed now) and returns how many it changed.
+// Call it at server start, when no turn of this server can be running.
+func (s *Store) MarkInterruptedRuns(ctx context.Context) (int, error) {
+	n := 0
+	err := s.InTx(ctx, func(txs store.Store) error {
+		tx := txs.(*Store)
+		ids, err := tx.strings(ctx, activeRunIDsSQL, letta.RunCreated, letta.RunRunning)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			r, err := tx.GetRun(ctx, id)
+			if err != nil {
+				return err
+			}
+			r.MarkInterrupted(letta.Now())
+			if err := tx.UpdateRun(ctx, r); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted runs: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,170 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store"
+)
+
+func newRun(c *clock, agentID, status string) *letta.Run {
+	now := c.now()
+	return &letta.Run{
+		ID:       letta.NewID(letta.PrefixRun),
+		AgentID:  agentID,
+		Status:   status,
+		Metadata: map[string]any{"source": "storetest"},
+		RequestConfig: &letta.RequestConfig{
+			UseAssistantMessage:       true,
+			AssistantMessageToolName:  "send_message",
+			AssistantMessageToolKwarg: "message",
+			IncludeReturnMessageTypes: []string{"assistant_message"},
+		},
+		CallbackURL: letta.Ptr("http://127.0.0.1:9/hook"),
+		Background:  letta.Ptr(false),
+		JobType:     letta.JobTypeRun,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+}
+
+func runID(r *letta.Run) string { return r.ID }
+
+func testRuns(t *testing.T, newStore newStoreFunc) {
+	t.Run("CRUD", func(t *testing.T) {
+		t.Parallel()
+		ctx, s := setup(t, newStore)
+		c := newClock()
+		a := plainAgent(ctx, t, s, c, "a")
+		r := newRun(c, a.ID, letta.RunCreated)
+		must(t, "CreateRun", s.CreateRun(ctx, r))
+		wantErr(t, "CreateRun with a taken id", s.CreateRun(ctx, r), store.ErrConflict)
+		wantErr(t, "CreateRun for an unknown agent", s.CreateRun(ctx, newRun(c, "agent-nope", letta.RunCreated)), store.ErrNotFound)
+		got, err := s.GetRun(ctx, r.ID)
+		must(t, "GetRun", err)
+		if diff := cmp.Diff(r, got, cmpOpts); diff != "" {
+			t.Errorf("GetRun mismatch (-want +got):\n%s", diff)
+		}
+		_, err = s.GetRun(ctx, "run-nope")
+		wantErr(t, "GetRun of an unknown id", err, store.ErrNotFound)
+
+		upd := *got
+		upd.Finish(letta.RunCompleted, letta.StopEndTurn, c.now())
+		upd.Metadata = map[string]any{"result": map[string]any{"messages": []any{"x"}}}
+		upd.CallbackSentAt = letta.Ptr(c.now())
+		upd.CallbackStatusCode = letta.Ptr(204)
+		upd.CallbackError = letta.Ptr("none")
+		upd.TTFTNs = letta.Ptr(int64(12345))
+		must(t, "UpdateRun", s.UpdateRun(ctx, &upd))
+		if !upd.UpdatedAt.After(r.UpdatedAt) {
+			t.Errorf("UpdatedAt %v not after %v", upd.UpdatedAt, r.UpdatedAt)
+		}
+		got, err = s.GetRun(ctx, r.ID)
+		must(t, "GetRun after update", err)
+		if diff := cmp.Diff(&upd, got, cmpOpts); diff != "" {
+			t.Errorf("after UpdateRun (-want +got):\n%s", diff)
+		}
+		missing := newRun(c, a.ID, letta.RunRunning)
+		wantErr(t, "UpdateRun of an unknown id", s.UpdateRun(ctx, missing), store.ErrNotFound)
+
+		must(t, "DeleteAgent", s.DeleteAgent(ctx, a.ID))
+		_, err = s.GetRun(ctx, r.ID)
+		wantErr(t, "GetRun after DeleteAgent", err, store.ErrNotFound)
+	})
+
+	t.Run("List", func(t *testing.T) {
+		t.Parallel()
+		ctx, s := setup(t, newStore)
+		c := newClock()
+		a := plainAgent(ctx, t, s, c, "a")
+		b := plainAgent(ctx, t, s, c, "b")
+		mk := func(agent, status string) *letta.Run {
+			r := newRun(c, agent, status)
+			must(t, "CreateRun", s.CreateRun(ctx, r))
+			return r
+		}
+		r1 := mk(a.ID, letta.RunCompleted)
+		r2 := mk(a.ID, letta.RunRunning)
+		r3 := mk(b.ID, letta.RunCreated)
+		r4 := mk(a.ID, letta.RunFailed)
+		r5 := mk(b.ID, letta.RunCancelled)
+		cases := []struct {
+			name string
+			p    store.ListRunsParams
+			want []*letta.Run
+		}{
+			{"all", store.ListRunsParams{}, []*letta.Run{r1, r2, r3, r4, r5}},
+			{"agent", store.ListRunsParams{AgentID: a.ID}, []*letta.Run{r1, r2, r4}},
+			{"statuses", store.ListRunsParams{Statuses: []string{letta.RunFailed, letta.RunCompleted}}, []*letta.Run{r1, r4}},
+			{"active", store.ListRunsParams{Active: true}, []*letta.Run{r2, r3}},
+			{"active of agent", store.ListRunsParams{AgentID: b.ID, Active: true}, []*letta.Run{r3}},
+			{"active and statuses", store.ListRunsParams{Active: true, Statuses: []string{letta.RunRunning}}, []*letta.Run{r2}},
+			{"nothing", store.ListRunsParams{Statuses: []string{"nope"}}, nil},
+		}
+		for _, tc := range cases {
+			tc.p.Page.Ascending = true
+			got, err := s.ListRuns(ctx, tc.p)
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+				continue
+			}
+			if got == nil {
+				t.Errorf("%s: nil slice, want non-nil", tc.name)
+			}
+			if diff := cmp.Diff(ids(tc.want, runID), ids(got, runID), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
+			}
+		}
+		got, err := s.ListRuns(ctx, store.ListRunsParams{Statuses: []string{letta.RunCancelled}})
+		must(t, "ListRuns", err)
+		if diff := cmp.Diff([]*letta.Run{r5}, got, cmpOpts); diff != "" {
+			t.Errorf("listed run mismatch (-want +got):\n%s", diff)
+		}
+		checkPaging(t, ids([]*letta.Run{r1, r2, r3, r4, r5}, runID), func(p store.Page) ([]string, error) {
+			got, err := s.ListRuns(ctx, store.ListRunsParams{Page: p})
+			return ids(got, runID), err
+		})
+	})
+
+	t.Run("MarkInterrupted", func(t *testing.T) {
+		t.Parallel()
+		ctx, s := setup(t, newStore)
+		c := newClock()
+		a := plainAgent(ctx, t, s, c, "a")
+		done := newRun(c, a.ID, letta.RunCompleted)
+		running := newRun(c, a.ID, letta.RunRunning)
+		created := newRun(c, a.ID, letta.RunCreated)
+		for _, r := range []*letta.Run{done, running, created} {
+			must(t, "CreateRun", s.CreateRun(ctx, r))
+		}
+		n, err := s.MarkInterruptedRuns(ctx)
+		must(t, "MarkInterruptedRuns", err)
+		if n != 2 {
+			t.Errorf("MarkInterruptedRuns = %d, want 2", n)
+		}
+		for _, r := range []*letta.Run{running, created} {
+			got, err := s.GetRun(ctx, r.ID)
+			must(t, "GetRun", err)
+			if got.Status != letta.RunFailed || got.StopReason == nil || *got.StopReason != letta.StopError ||
+				got.CompletedAt == nil || got.Metadata["error"] != letta.InterruptedRunError {
+				t.Errorf("interrupted run = %+v, want failed with stop reason error", got)
+			}
+			if got.Metadata["source"] != "storetest" {
+				t.Errorf("metadata %v lost its old keys", got.Metadata)
+			}
+		}
+		got, err := s.GetRun(ctx, done.ID)
+		must(t, "GetRun", err)
+		if diff := cmp.Diff(done, got, cmpOpts); diff != "" {
+			t.Errorf("finished run changed (-want +got):\n%s", diff)
+		}
+		n, err = s.MarkInterruptedRuns(ctx)
+		must(t, "MarkInterruptedRuns again", err)
+		if n != 0 {
+			t.Errorf("second MarkInterruptedRuns = %d, want 0", n)
+		}
+	})
+}
