@@ -50,13 +50,42 @@ type messageCreate struct {
 	Otid     *string      `json:"otid"`
 	SenderID *string      `json:"sender_id"`
 	Type     *string      `json:"type"`
+
+	// An approval item (type "approval"): the Sep-2025 form carries
+	// approve/approval_request_id/reason, the Mar-2026 form approvals[].
+	Approve           *bool            `json:"approve"`
+	ApprovalRequestID *string          `json:"approval_request_id"`
+	Reason            *string          `json:"reason"`
+	Approvals         []approvalCreate `json:"approvals"`
+}
+
+// approvalCreate is one decision of a Mar-2026 approval item.
+type approvalCreate struct {
+	Type       string  `json:"type"`
+	ToolCallID string  `json:"tool_call_id"`
+	Approve    *bool   `json:"approve"`
+	Reason     *string `json:"reason"`
+}
+
+// isApproval reports whether the item answers a pending approval. As in
+// Letta, an item without a type that carries approve or
+// approval_request_id is one.
+func (m messageCreate) isApproval() bool {
+	if m.Type != nil {
+		return *m.Type == "approval"
+	}
+	return m.Approve != nil || m.ApprovalRequestID != nil || m.Approvals != nil
 }
 
 // validate reports the message's problems under loc.
 func (m messageCreate) validate(fe *fieldErrors, loc ...any) {
 	at := func(field string) []any { return append(append([]any{}, loc...), field) }
+	if m.isApproval() {
+		m.validateApproval(fe, at)
+		return
+	}
 	if m.Type != nil && *m.Type != "message" {
-		fe.add(fmt.Sprintf("Message type %q is not supported yet; only \"message\" items can be sent", *m.Type), at("type")...)
+		fe.add(fmt.Sprintf("Message type %q is not supported; send \"message\" or \"approval\" items", *m.Type), at("type")...)
 		return
 	}
 	switch m.Role {
@@ -88,7 +117,46 @@ func validateParts(fe *fieldErrors, parts []letta.Content, loc ...any) {
 	}
 }
 
+// validateApproval checks an approval item: either the Sep-2025 fields
+// (approve and approval_request_id) or a non-empty approvals list.
+func (m messageCreate) validateApproval(fe *fieldErrors, at func(string) []any) {
+	if m.Approvals == nil {
+		if m.Approve == nil {
+			fe.add("Field required: approve (or approvals)", at("approve")...)
+		}
+		if m.ApprovalRequestID == nil {
+			fe.add("Field required: approval_request_id (or approvals)", at("approval_request_id")...)
+		}
+		return
+	}
+	if len(m.Approvals) == 0 {
+		fe.add("List should have at least 1 item", at("approvals")...)
+	}
+	for i, a := range m.Approvals {
+		item := append(at("approvals"), i)
+		if a.Type != "" && a.Type != "approval" {
+			fe.add(fmt.Sprintf("Approval type %q is not supported; only \"approval\" decisions can be sent", a.Type), append(item, "type")...)
+		}
+		if a.ToolCallID == "" {
+			fe.add("Field required", append(item, "tool_call_id")...)
+		}
+		if a.Approve == nil {
+			fe.add("Field required", append(item, "approve")...)
+		}
+	}
+}
+
 // input converts the message to the engine's form.
 func (m messageCreate) input() agent.MessageInput {
+	if m.isApproval() {
+		in := agent.MessageInput{Type: "approval", Otid: m.Otid, ApprovalRequestID: m.ApprovalRequestID}
+		if m.Approvals == nil {
+			in.Approvals = []agent.ApprovalInput{{Approve: letta.Deref(m.Approve), Reason: m.Reason}}
+		}
+		for _, a := range m.Approvals {
+			in.Approvals = append(in.Approvals, agent.ApprovalInput{ToolCallID: a.ToolCallID, Approve: letta.Deref(a.Approve), Reason: a.Reason})
+		}
+		return in
+	}
 	return agent.MessageInput{Role: m.Role, Content: m.Content.parts, Name: m.Name, Otid: m.Otid, SenderID: m.SenderID}
 }

@@ -122,12 +122,13 @@ const statusClientClosed = 499
 // classify maps an error to status, detail and whether to forbid retries.
 func (s *server) classify(err error) (int, any, bool) {
 	var (
-		he     *httpError
-		fe     fieldErrors
-		limit  *letta.LimitError
-		valErr *agent.ValidationError
-		apiErr *llm.APIError
-		maxErr *http.MaxBytesError
+		he      *httpError
+		fe      fieldErrors
+		limit   *letta.LimitError
+		valErr  *agent.ValidationError
+		pending *agent.PendingApprovalError
+		apiErr  *llm.APIError
+		maxErr  *http.MaxBytesError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -146,6 +147,13 @@ func (s *server) classify(err error) (int, any, bool) {
 		return http.StatusUnprocessableEntity, []fieldError{{Loc: loc, Msg: valErr.Message, Type: "value_error"}}, false
 	case errors.Is(err, llm.ErrUnknownModel):
 		return http.StatusBadRequest, err.Error(), false
+	case errors.As(err, &pending):
+		// Letta's body, so clients can find the request to answer.
+		return http.StatusConflict, map[string]any{
+			"code":               "PENDING_APPROVAL",
+			"message":            "This agent is waiting for approval of a tool call; answer it with an approval message first",
+			"pending_request_id": pending.RequestID,
+		}, true
 	case errors.Is(err, agent.ErrBusy):
 		return http.StatusConflict, "Agent is busy with another request; try again once it finishes", true
 	case errors.Is(err, store.ErrConflict):
