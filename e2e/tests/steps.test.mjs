@@ -48,6 +48,11 @@ describeStores("steps", (env) => {
       assert.equal(res.usage.total_tokens, sum("total_tokens"));
       assert.deepEqual([res.usage.prompt_tokens, res.usage.completion_tokens, res.usage.total_tokens], [304, 28, 332]);
 
+      const stepIDs = new Set(steps.map((s) => s.id));
+      for (const m of res.messages) {
+        assert.ok(stepIDs.has(m.step_id), `${m.message_type} ${m.id} names step ${m.step_id}, not one of the agent's`);
+      }
+
       const one = await client.retrieveStep(steps[0].id);
       assert.equal(one.id, steps[0].id);
       assert.equal(one.agent_id, agent.id);

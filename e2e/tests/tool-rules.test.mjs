@@ -22,10 +22,13 @@ function offered(request) {
   return (request.body.tools ?? []).map((t) => t.function?.name);
 }
 
-/** Whether a chat request's tool_choice forces the one tool name. */
+/**
+ * Whether a chat request's tool_choice names the one allowed tool: Letta's
+ * A1/V2 loop (memgpt_agent) sends a named function when exactly one tool is
+ * allowed (AGENT-LOOP.md, tool_choice table).
+ */
 function forces(request, name) {
   const choice = request.body.tool_choice;
-  if (choice === "required") return offered(request).length === 1 && offered(request)[0] === name;
   return choice?.type === "function" && choice.function?.name === name;
 }
 
@@ -46,9 +49,10 @@ describeStores("tool rules", (env) => {
       const got = await client.retrieveAgent(agent.id);
       assert.deepEqual(got.tool_rules.map(set), rules, "retrieve returns the rules as sent");
 
+      // No heartbeat on the search: its child rule alone keeps the loop going.
       await env.stack.resetLLM();
       await env.stack.scriptLLM([
-        { tool_calls: [{ name: "conversation_search", arguments: { query: "tea", request_heartbeat: true } }] },
+        { tool_calls: [{ name: "conversation_search", arguments: { query: "tea", request_heartbeat: false } }] },
         { tool_calls: [{ name: "send_message", arguments: { message: "I found nothing about tea." } }] },
       ]);
       const res = await client.sendMessage(agent.id, "Did I mention tea?");
@@ -66,9 +70,22 @@ describeStores("tool rules", (env) => {
       const replies = res.messages.filter((m) => m.message_type === "assistant_message");
       assert.equal(replies.length, 1, `message types: ${JSON.stringify(types)}`);
       assert.equal(textOf(replies[0].content), "I found nothing about tea.");
-      // exit_loop without a heartbeat ends the turn as end_turn.
-      assert.ok(["end_turn", "tool_rule"].includes(res.stop_reason?.stop_reason), `stop_reason ${JSON.stringify(res.stop_reason)}`);
+      // exit_loop without a heartbeat ends the turn as end_turn (AGENT-LOOP.md 2.5, A1/V2).
+      assert.equal(res.stop_reason?.stop_reason, "end_turn");
       assert.equal(res.usage.step_count, 2);
+
+      // A second turn starts over at run_first; exit_loop reached with a
+      // heartbeat requested stops with stop_reason tool_rule.
+      await env.stack.resetLLM();
+      await env.stack.scriptLLM([
+        { tool_calls: [{ name: "conversation_search", arguments: { query: "coffee" } }] },
+        { tool_calls: [{ name: "send_message", arguments: { message: "Nothing about coffee.", request_heartbeat: true } }] },
+      ]);
+      const again = await client.sendMessage(agent.id, "And coffee?");
+      const calls2 = await env.stack.llmRequests();
+      assert.equal(calls2.length, 2, `model calls: ${calls2.length}`);
+      assert.deepEqual(calls2.map(offered), [["conversation_search"], ["send_message"]]);
+      assert.equal(again.stop_reason?.stop_reason, "tool_rule");
 
       await client.deleteAgent(agent.id);
     });
