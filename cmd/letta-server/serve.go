@@ -34,6 +34,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 		}
 	}()
 
+	// Runs left active by a previous process can no longer finish.
+	if n, err := st.MarkInterruptedRuns(ctx); err != nil {
+		logger.Warn("mark interrupted runs", slog.Any("error", err))
+	} else if n > 0 {
+		logger.Info("marked interrupted runs failed", slog.Int("runs", n))
+	}
+
 	models := llm.NewRegistry(providers(cfg)...)
 	engine := agent.New(agent.Config{
 		Store:            st,

@@ -37,6 +37,7 @@ type server struct {
 	cfg    Config
 	log    *slog.Logger
 	pwHash [sha256.Size]byte
+	runs   *runRegistry // runs executing in this process
 }
 
 // New returns the API's http.Handler.
@@ -50,7 +51,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Models == nil {
 		cfg.Models = llm.NewRegistry()
 	}
-	s := &server{cfg: cfg, log: cfg.Logger.With("component", "api")}
+	s := &server{cfg: cfg, log: cfg.Logger.With("component", "api"), runs: newRunRegistry()}
 	if cfg.Password != "" {
 		s.pwHash = sha256.Sum256([]byte(cfg.Password))
 	}

@@ -66,6 +66,9 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Get("/messages", s.handle(s.listMessages))
 			r.Post("/messages", s.handle(s.sendMessage))
 			r.Post("/messages/stream", s.handle(s.streamMessages))
+			r.Post("/messages/async", s.handle(s.sendMessageAsync))
+			r.Post("/messages/cancel", s.handle(s.cancelAgentRuns))
+			r.Patch("/reset-messages", s.handle(s.resetMessages))
 		})
 	})
 
@@ -84,6 +87,19 @@ func (s *server) apiRoutes(r chi.Router) {
 	r.Route("/tools", func(r chi.Router) {
 		r.Get("/", s.handle(s.listTools))
 		r.Get("/{tool_id}", s.handle(s.getTool))
+	})
+
+	r.Route("/runs", func(r chi.Router) {
+		r.Get("/", s.handle(s.listRuns))
+		r.Get("/active", s.handle(s.listActiveRuns))
+		r.Route("/{run_id}", func(r chi.Router) {
+			r.Get("/", s.handle(s.getRun))
+			r.Delete("/", s.handle(s.deleteRun))
+			r.Post("/cancel", s.handle(s.cancelOneRun))
+			r.Get("/messages", s.handle(s.listRunMessages))
+			r.Get("/steps", s.handle(s.listRunSteps))
+			r.Get("/usage", s.handle(s.getRunUsage))
+		})
 	})
 
 	r.Route("/steps", func(r chi.Router) {

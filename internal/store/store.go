@@ -246,6 +246,8 @@ type RunStore interface {
 	UpdateRun(ctx context.Context, r *letta.Run) error
 	// ListRuns returns runs matching every filter, ordered by creation.
 	ListRuns(ctx context.Context, p ListRunsParams) ([]*letta.Run, error)
+	// DeleteRun removes the run; its messages and steps stay. ErrNotFound.
+	DeleteRun(ctx context.Context, id string) error
 	// MarkInterruptedRuns fails every run still created or running (see
 	// letta.Run.MarkInterrupted) and returns how many; called at start-up.
 	MarkInterruptedRuns(ctx context.Context) (int, error)

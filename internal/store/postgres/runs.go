@@ -135,3 +135,15 @@ func (s *Store) MarkInterruptedRuns(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// DeleteRun removes the run (its messages and steps stay). ErrNotFound.
+func (s *Store) DeleteRun(ctx context.Context, id string) error {
+	tag, err := s.q.Exec(ctx, `DELETE FROM runs WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete run %s: %w", id, interpretError(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete run %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}

@@ -150,3 +150,17 @@ func (s *Store) MarkInterruptedRuns(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+const deleteRunSQL = `DELETE FROM runs WHERE id = ?`
+
+// DeleteRun removes the run (its messages and steps stay). ErrNotFound.
+func (s *Store) DeleteRun(ctx context.Context, id string) error {
+	res, err := s.q.ExecContext(ctx, deleteRunSQL, id)
+	if err == nil {
+		err = affectedOne(res)
+	}
+	if err != nil {
+		return fmt.Errorf("delete run %s: %w", id, interpretError(err))
+	}
+	return nil
+}

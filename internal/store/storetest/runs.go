@@ -70,8 +70,15 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 		missing := newRun(c, a.ID, letta.RunRunning)
 		wantErr(t, "UpdateRun of an unknown id", s.UpdateRun(ctx, missing), store.ErrNotFound)
 
-		must(t, "DeleteAgent", s.DeleteAgent(ctx, a.ID))
+		must(t, "DeleteRun", s.DeleteRun(ctx, upd.ID))
 		_, err = s.GetRun(ctx, r.ID)
+		wantErr(t, "GetRun after DeleteRun", err, store.ErrNotFound)
+		wantErr(t, "DeleteRun again", s.DeleteRun(ctx, r.ID), store.ErrNotFound)
+
+		r2 := newRun(c, a.ID, letta.RunRunning)
+		must(t, "CreateRun", s.CreateRun(ctx, r2))
+		must(t, "DeleteAgent", s.DeleteAgent(ctx, a.ID))
+		_, err = s.GetRun(ctx, r2.ID)
 		wantErr(t, "GetRun after DeleteAgent", err, store.ErrNotFound)
 	})
 

@@ -1,0 +1,287 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/letta-server/letta-server/internal/agent"
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store"
+)
+
+// Timings of background runs.
+const (
+	// runCancelPoll is how often a running run checks the store for a
+	// cancellation made through another replica.
+	runCancelPoll = time.Second
+	// callbackTimeout bounds the POST to a run's callback_url.
+	callbackTimeout = 10 * time.Second
+)
+
+// asyncRequest is LettaAsyncRequest: a LettaRequest plus callback_url.
+type asyncRequest struct {
+	sendRequest
+	CallbackURL *string `json:"callback_url"`
+}
+
+// sendMessageAsync answers POST /v1/agents/{agent_id}/messages/async: it
+// stores a Run (status created), returns it at once and takes the turn in
+// the background, detached from the request.
+func (s *server) sendMessageAsync(w http.ResponseWriter, r *http.Request) error {
+	var req asyncRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	p, err := req.params(false)
+	if err != nil {
+		return err
+	}
+	callback := strPtr(orString(req.CallbackURL, ""))
+	if callback != nil && !validCallbackURL(*callback) {
+		return fieldErrors{{Loc: []any{"body", "callback_url"}, Msg: "Input should be an absolute http or https URL", Type: "url_parsing"}}
+	}
+	eng, err := s.engine()
+	if err != nil {
+		return err
+	}
+	a, err := s.loadAgent(r)
+	if err != nil {
+		return err
+	}
+	now := letta.Now()
+	run := &letta.Run{
+		ID:       letta.NewID(letta.PrefixRun),
+		AgentID:  a.ID,
+		Status:   letta.RunCreated,
+		Metadata: map[string]any{},
+		RequestConfig: &letta.RequestConfig{
+			UseAssistantMessage:       p.UseAssistantMessage,
+			AssistantMessageToolName:  p.AssistantMessageToolName,
+			AssistantMessageToolKwarg: p.AssistantMessageToolKwarg,
+			IncludeReturnMessageTypes: p.IncludeReturnMessageTypes,
+		},
+		CallbackURL: callback,
+		JobType:     letta.JobTypeRun,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if err := s.cfg.Store.CreateRun(r.Context(), run); err != nil {
+		return notFound(err, "Agent", a.ID)
+	}
+	body, err := json.Marshal(normalizeRun(run))
+	if err != nil {
+		return fmt.Errorf("encode run: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	s.runs.add(run.ID, cancel)
+	go s.executeRun(ctx, cancel, eng, run, p)
+	return writeJSON(w, http.StatusOK, json.RawMessage(body))
+}
+
+// validCallbackURL reports whether u is an absolute http(s) URL.
+func validCallbackURL(u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != ""
+}
+
+// executeRun takes the run's turn and records its outcome, then calls the
+// run's callback_url. ctx is cancelled by a cancel request.
+func (s *server) executeRun(ctx context.Context, cancel context.CancelFunc, eng *agent.Engine, run *letta.Run, p agent.SendParams) {
+	defer s.runs.remove(run.ID)
+	defer cancel()
+	bg := context.WithoutCancel(ctx) // the outcome is written even after a cancel
+	log := s.log.With("run_id", run.ID, "agent_id", run.AgentID)
+	if stored, err := s.cfg.Store.GetRun(bg, run.ID); err == nil && stored.Status == letta.RunCancelled {
+		return // cancelled before it started
+	}
+	run.Status = letta.RunRunning
+	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
+		log.WarnContext(bg, "mark run running", "error", err)
+	}
+	stopWatch := s.watchCancel(ctx, cancel, run.ID)
+	sink := &firstMessageSink{start: time.Now()}
+	resp, err := eng.Send(ctx, run.AgentID, p, sink)
+	stopWatch()
+	if ttft := sink.ttft(); ttft > 0 {
+		run.TTFTNs = &ttft
+	}
+	if resp != nil {
+		s.tagRunOutput(bg, run.ID, resp)
+	}
+	s.finishRun(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes)
+	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
+		log.WarnContext(bg, "record run outcome", "error", err)
+	}
+	if run.CallbackURL != nil {
+		s.sendCallback(bg, run)
+		if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
+			log.WarnContext(bg, "record run callback", "error", err)
+		}
+	}
+}
+
+// watchCancel polls the store until stop is called and cancels the run
+// when another replica marked it cancelled.
+func (s *server) watchCancel(ctx context.Context, cancel context.CancelFunc, runID string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(runCancelPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if r, err := s.cfg.Store.GetRun(ctx, runID); err == nil && r.Status == letta.RunCancelled {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// finishRun sets the run's final status, stop reason, result and timings.
+// A cancellation recorded in the store wins over the turn's own outcome.
+func (s *server) finishRun(ctx context.Context, run *letta.Run, resp *letta.LettaResponse, err error, cancelled bool, types []string) {
+	if stored, gerr := s.cfg.Store.GetRun(ctx, run.ID); gerr == nil && stored.Status == letta.RunCancelled {
+		cancelled = true
+	}
+	md := maps.Clone(run.Metadata)
+	if md == nil {
+		md = map[string]any{}
+	}
+	if resp != nil {
+		resp = wireResponse(resp, types)
+		resp.Usage.RunIDs = []string{run.ID}
+		for i := range resp.Messages {
+			resp.Messages[i].RunID = &run.ID
+		}
+		md["result"] = resp
+	}
+	var te *agent.TurnError
+	switch {
+	case cancelled || (errors.As(err, &te) && te.StopReason == letta.StopCancelled):
+		run.Finish(letta.RunCancelled, letta.StopCancelled, letta.Now())
+	case err == nil:
+		run.Finish(letta.RunCompleted, resp.StopReason.StopReason, letta.Now())
+	default:
+		stop := letta.StopError
+		if te != nil {
+			stop = te.StopReason
+		}
+		run.Finish(letta.RunFailed, stop, letta.Now())
+		md["error"] = err.Error()
+	}
+	run.Metadata = md
+}
+
+// tagRunOutput records the run id on the steps of the response and on
+// every message of those steps (the engine writes them without one).
+func (s *server) tagRunOutput(ctx context.Context, runID string, resp *letta.LettaResponse) {
+	seen := map[string]bool{}
+	for _, m := range resp.Messages {
+		stepID := letta.Deref(m.StepID)
+		if stepID == "" || seen[stepID] {
+			continue
+		}
+		seen[stepID] = true
+		if err := s.tagStep(ctx, runID, stepID); err != nil {
+			s.log.WarnContext(ctx, "tag run step", "run_id", runID, "step_id", stepID, "error", err)
+		}
+	}
+}
+
+func (s *server) tagStep(ctx context.Context, runID, stepID string) error {
+	st, err := s.cfg.Store.GetStep(ctx, stepID)
+	if err != nil {
+		return err
+	}
+	st.RunID = &runID
+	if err := s.cfg.Store.UpdateStep(ctx, st); err != nil {
+		return err
+	}
+	msgs, err := s.cfg.Store.ListMessages(ctx, store.ListMessagesParams{StepID: stepID, Page: store.Page{Ascending: true}})
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		m.RunID = &runID
+		if err := s.cfg.Store.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendCallback POSTs the finished run to its callback_url and records
+// when, with what status, or why not.
+func (s *server) sendCallback(ctx context.Context, run *letta.Run) {
+	body, err := json.Marshal(normalizeRun(run))
+	if err != nil {
+		run.CallbackError = letta.Ptr("encode run: " + err.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, *run.CallbackURL, bytes.NewReader(body))
+	if err != nil {
+		run.CallbackError = letta.Ptr("build callback request: " + err.Error())
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	now := letta.Now()
+	run.CallbackSentAt = &now
+	if err != nil {
+		run.CallbackError = letta.Ptr(err.Error())
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	run.CallbackStatusCode = &resp.StatusCode
+	if resp.StatusCode >= 400 {
+		run.CallbackError = letta.Ptr(fmt.Sprintf("callback answered with status %d", resp.StatusCode))
+	}
+}
+
+// firstMessageSink notes when the turn produced its first message.
+type firstMessageSink struct {
+	start time.Time
+	mu    sync.Mutex
+	first time.Duration
+}
+
+func (f *firstMessageSink) Message(letta.LettaMessage) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.first == 0 {
+		f.first = time.Since(f.start)
+	}
+	return nil
+}
+
+// ttft returns the time to the first message in ns, 0 if none came.
+func (f *firstMessageSink) ttft() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.first.Nanoseconds()
+}
