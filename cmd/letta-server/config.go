@@ -254,7 +254,8 @@ func validateDatabaseURL(raw string) error {
 	return nil
 }
 
-// redactURL hides the password of a database URL.
+// redactURL hides the password of a database URL: the one in the user
+// part, and libpq-style query parameters such as password=.
 func redactURL(raw string) string {
 	if raw == "" {
 		return ""
@@ -263,6 +264,13 @@ func redactURL(raw string) string {
 	if err != nil {
 		return redacted
 	}
+	q := u.Query()
+	for key := range q {
+		if strings.Contains(strings.ToLower(key), "password") {
+			q.Set(key, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 

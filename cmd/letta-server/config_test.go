@@ -343,3 +343,25 @@ func TestRunHelpAndVersion(t *testing.T) {
 		t.Errorf("unknown flag: err = %v", err)
 	}
 }
+
+// TestRunUnreachableDatabaseKeepsSecrets: the start-up error is one line and
+// names neither the user-part password nor a password= query parameter.
+func TestRunUnreachableDatabaseKeepsSecrets(t *testing.T) {
+	t.Parallel()
+	err := run(t.Context(), nil, envOf(map[string]string{
+		"HOME":         t.TempDir(),
+		"LETTA_PG_URI": "postgres://x:user-secret@127.0.0.1:1/db?password=query-secret&sslmode=disable",
+	}), io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("run succeeded against an unreachable database")
+	}
+	msg := err.Error()
+	for _, secret := range []string{"user-secret", "query-secret"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error leaks %q: %s", secret, msg)
+		}
+	}
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, "is it running?") {
+		t.Errorf("error = %q, want one line naming the address with the hint", msg)
+	}
+}

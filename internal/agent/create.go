@@ -109,6 +109,9 @@ func (e *Engine) CreateAgent(ctx context.Context, p CreateAgentParams) (*letta.A
 		if err != nil {
 			return fmt.Errorf("load new agent: %w", err)
 		}
+		if label, dup := letta.DuplicateLabel(stored.Blocks); dup {
+			return &ValidationError{Field: "memory_blocks", Message: fmt.Sprintf("two blocks are labelled %q; an agent's block labels must be unique", label)}
+		}
 		msgs, err := openingMessages(stored, p.InitialMessageSequence, now)
 		if err != nil {
 			return err
@@ -149,8 +152,8 @@ func (e *Engine) resolveLLM(handle *string, explicit *letta.LLMConfig, windowLim
 		cfg = c
 	case explicit != nil:
 		cfg = *explicit
-		if cfg.Model == "" {
-			return cfg, &ValidationError{Field: "llm_config", Message: "llm_config.model is required"}
+		if err := e.checkExplicitLLM(cfg); err != nil {
+			return cfg, err
 		}
 	case e.cfg.DefaultLLM != "":
 		return e.resolveLLM(&e.cfg.DefaultLLM, nil, windowLimit, maxTokens)
@@ -169,6 +172,24 @@ func (e *Engine) resolveLLM(handle *string, explicit *letta.LLMConfig, windowLim
 		cfg.MaxTokens = letta.Ptr(*maxTokens)
 	}
 	return cfg, nil
+}
+
+// checkExplicitLLM rejects an llm_config the agent could not run with: as in
+// Letta, model, model_endpoint_type and a positive context_window are
+// required, and some enabled provider must serve it.
+func (e *Engine) checkExplicitLLM(cfg letta.LLMConfig) error {
+	switch {
+	case cfg.Model == "":
+		return &ValidationError{Field: "llm_config.model", Message: "field required"}
+	case cfg.ModelEndpointType == "":
+		return &ValidationError{Field: "llm_config.model_endpoint_type", Message: "field required"}
+	case cfg.ContextWindow <= 0:
+		return &ValidationError{Field: "llm_config.context_window", Message: "must be a positive integer"}
+	}
+	if _, err := e.cfg.Models.Client(cfg); err != nil {
+		return &ValidationError{Field: "llm_config", Message: err.Error()}
+	}
+	return nil
 }
 
 // resolveEmbedding picks the embedding config; none is fine (no archival

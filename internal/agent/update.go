@@ -49,6 +49,9 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 		if updated, err = tx.GetAgent(ctx, agentID); err != nil {
 			return err
 		}
+		if label, dup := letta.DuplicateLabel(updated.Blocks); dup {
+			return &ValidationError{Field: "block_ids", Message: fmt.Sprintf("two blocks are labelled %q; an agent's block labels must be unique", label)}
+		}
 		if p.System != nil || p.BlockIDs != nil || p.ToolRules != nil {
 			if err := recompileSystem(ctx, tx, updated); err != nil {
 				return err

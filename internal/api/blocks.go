@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -130,16 +132,41 @@ func (s *server) editBlock(w http.ResponseWriter, r *http.Request, load func(sto
 		if err != nil {
 			return err
 		}
+		oldLabel := b.Label
 		if err := req.apply(b, actor); err != nil {
 			return err
 		}
 		if err := tx.UpdateBlock(r.Context(), b); err != nil {
 			return err
 		}
+		if b.Label != oldLabel {
+			if err := labelsStayUnique(r.Context(), tx, b); err != nil {
+				return err
+			}
+		}
 		out, err = tx.GetBlock(r.Context(), b.ID)
 		return err
 	})
 	return out, err
+}
+
+// labelsStayUnique refuses a rename that would give an agent the block has
+// been attached to two blocks with the same label (409).
+func labelsStayUnique(ctx context.Context, tx store.Store, b *letta.Block) error {
+	agentIDs, err := tx.ListBlockAgentIDs(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range agentIDs {
+		a, err := tx.GetAgent(ctx, id)
+		if err != nil {
+			return err
+		}
+		if label, dup := letta.DuplicateLabel(a.Blocks); dup {
+			return errorf(http.StatusConflict, "Agent %s already has a block labelled %s", id, label)
+		}
+	}
+	return nil
 }
 
 // deleteBlock answers DELETE /v1/blocks/{block_id} with the deleted block.
@@ -231,13 +258,26 @@ func agentBlockByLabel(a *letta.Agent, label string) (*letta.Block, error) {
 	return nil, errorf(http.StatusNotFound, "Block with label %s not found for agent %s", label, a.ID)
 }
 
+// labelParam is the {block_label} of the path, decoded: chi matches on the
+// escaped path, so a label such as "a/b" arrives as "a%2Fb".
+func labelParam(r *http.Request) string {
+	raw := chi.URLParam(r, "block_label")
+	if r.URL.RawPath == "" { // chi matched the decoded path
+		return raw
+	}
+	if label, err := url.PathUnescape(raw); err == nil {
+		return label
+	}
+	return raw
+}
+
 // getAgentBlock answers GET /v1/agents/{agent_id}/core-memory/blocks/{block_label}.
 func (s *server) getAgentBlock(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.loadAgent(r)
 	if err != nil {
 		return err
 	}
-	b, err := agentBlockByLabel(a, chi.URLParam(r, "block_label"))
+	b, err := agentBlockByLabel(a, labelParam(r))
 	if err != nil {
 		return err
 	}
@@ -246,7 +286,7 @@ func (s *server) getAgentBlock(w http.ResponseWriter, r *http.Request) error {
 
 // updateAgentBlock answers PATCH /v1/agents/{agent_id}/core-memory/blocks/{block_label}.
 func (s *server) updateAgentBlock(w http.ResponseWriter, r *http.Request) error {
-	id, label := chi.URLParam(r, "agent_id"), chi.URLParam(r, "block_label")
+	id, label := chi.URLParam(r, "agent_id"), labelParam(r)
 	b, err := s.editBlock(w, r, func(st store.Store) (*letta.Block, error) {
 		a, err := st.GetAgent(r.Context(), id)
 		if err != nil {

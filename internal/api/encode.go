@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -40,6 +41,9 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
+	if hasEscapedNUL(body) {
+		return fieldErrors{{Loc: []any{"body"}, Msg: nulMessage, Type: "value_error"}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -66,7 +70,7 @@ func jsonError(err error) error {
 				loc = append(loc, part)
 			}
 		}
-		return fieldErrors{{Loc: loc, Msg: fmt.Sprintf("Input should be of type %s, got %s", typ.Type, typ.Value), Type: "type_error"}}
+		return fieldErrors{{Loc: loc, Msg: fmt.Sprintf("Input should be %s, got %s", jsonTypeName(typ.Type), typ.Value), Type: "type_error"}}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fieldErrors{{Loc: []any{"body"}, Msg: "JSON decode error: unexpected end of input", Type: "json_invalid"}}
 	}
@@ -75,4 +79,51 @@ func jsonError(err error) error {
 		return fe
 	}
 	return fieldErrors{{Loc: []any{"body"}, Msg: "Invalid request body: " + err.Error(), Type: "value_error"}}
+}
+
+// nulMessage rejects text with NUL characters, which Postgres cannot store:
+// refusing them keeps both stores answering the same.
+const nulMessage = "Text must not contain NUL (\\u0000) characters"
+
+// hasEscapedNUL reports whether a JSON document holds a \u0000 escape (the
+// only way JSON can carry a NUL), not counting an escaped backslash
+// followed by the text "u0000".
+func hasEscapedNUL(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`\u0000`))
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		slashes := 0
+		for k := at - 1; k >= 0 && body[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 0 {
+			return true
+		}
+		i = at + 1
+	}
+}
+
+// jsonTypeName names a Go type by the JSON type a client should send.
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	}
+	return "a valid value"
 }

@@ -161,3 +161,15 @@ func actorID(r *http.Request) (string, error) {
 	}
 	return id, nil
 }
+
+// rejectNUL refuses a path or query string holding a NUL character (see
+// nulMessage) before any handler passes it to the store.
+func (s *server) rejectNUL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.ContainsRune(r.URL.Path, 0) || strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.RawQuery, 0) {
+			s.writeError(w, r, fieldErrors{{Loc: []any{"query"}, Msg: nulMessage, Type: "value_error"}})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -64,3 +64,16 @@ func DefaultLimitFor(label string) int {
 	}
 	return DefaultBlockLimit
 }
+
+// DuplicateLabel returns a label that two of the blocks share, if any: an
+// agent's block labels must be unique, since blocks are addressed by label.
+func DuplicateLabel(blocks []Block) (string, bool) {
+	seen := make(map[string]bool, len(blocks))
+	for _, b := range blocks {
+		if seen[b.Label] {
+			return b.Label, true
+		}
+		seen[b.Label] = true
+	}
+	return "", false
+}

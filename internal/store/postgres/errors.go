@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -149,8 +150,14 @@ func connectError(ctx context.Context, cfg *pgx.ConnConfig, err error) error {
 	if errors.As(err, &opErr) && opErr.Err != nil {
 		reason = opErr.Err.Error()
 	}
+	hint := ""
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		hint = " — is it running?"
+	}
+	// One line for the operator: pgx joins the errors of each address tried.
+	reason = strings.Join(strings.Fields(reason), " ")
 	return &startupError{
-		msg:    fmt.Sprintf("cannot reach Postgres at %s: %s — is it running?", addr, reason),
+		msg:    fmt.Sprintf("cannot reach Postgres at %s: %s%s", addr, reason, hint),
 		causes: []error{store.ErrUnavailable, err},
 	}
 }

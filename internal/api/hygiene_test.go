@@ -1,0 +1,149 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestNULCharactersRejected: text with NUL is a 422 everywhere (Postgres
+// cannot store it), so both stores answer alike and nothing is written.
+func TestNULCharactersRejected(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.newAgent("nul", nil)
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/v1/blocks/", `{"label":"l\u0000","value":"v"}`},
+		{"PATCH", "/v1/agents/" + a.ID, `{"tags":["a\u0000b"]}`},
+		{"GET", "/v1/blocks/?label=a%00b", ""},
+	} {
+		var body any
+		if tc.body != "" {
+			body = tc.body
+		}
+		r := e.do(tc.method, tc.path, body)
+		r.expect(t, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.body), "NUL") {
+			t.Errorf("%s %s: body %s does not say why", tc.method, tc.path, r.body)
+		}
+	}
+	// An escaped backslash followed by the text u0000 is not a NUL.
+	r := e.do("POST", "/v1/blocks/", `{"label":"lit","value":"C:\\u0000"}`)
+	r.expect(t, http.StatusOK)
+	var got struct {
+		Tags []string `json:"tags"`
+	}
+	e.ok("GET", "/v1/agents/"+a.ID, nil, &got)
+	if len(got.Tags) != 0 {
+		t.Errorf("the rejected tags were stored: %v", got.Tags)
+	}
+}
+
+// TestLabelWithSlash: a label holding "/" is reachable with %2F.
+func TestLabelWithSlash(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.newBlock("team/notes", "shared", 0)
+	a := e.newAgent("slash", nil, b.ID)
+	r := e.do("GET", "/v1/agents/"+a.ID+"/core-memory/blocks/"+url.PathEscape("team/notes"), nil)
+	r.expect(t, http.StatusOK)
+	if !strings.Contains(string(r.body), `"label":"team/notes"`) {
+		t.Fatalf("got %s", r.body)
+	}
+	r = e.do("GET", "/v1/agents/"+a.ID+"/core-memory/blocks/"+url.PathEscape("50%"), nil)
+	r.expect(t, http.StatusNotFound)
+	if !strings.Contains(string(r.body), "50%") {
+		t.Errorf("404 should name the decoded label: %s", r.body)
+	}
+}
+
+// TestBlockLabelsStayUnique: no path gives an agent two blocks with one
+// label (they are addressed by label), and a refused request changes nothing.
+func TestBlockLabelsStayUnique(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	dup := e.do("POST", "/v1/agents/", map[string]any{
+		"model":         "openai/gpt-4o-mini",
+		"memory_blocks": []map[string]any{{"label": "human", "value": "a"}, {"label": "human", "value": "b"}},
+	})
+	dup.expect(t, http.StatusUnprocessableEntity)
+
+	global := e.newBlock("human", "global", 0)
+	mixed := e.do("POST", "/v1/agents/", map[string]any{
+		"model":         "openai/gpt-4o-mini",
+		"memory_blocks": []map[string]any{{"label": "human", "value": "a"}},
+		"block_ids":     []string{global.ID},
+	})
+	mixed.expect(t, http.StatusUnprocessableEntity)
+	var agents []any
+	e.ok("GET", "/v1/agents/", nil, &agents)
+	if len(agents) != 0 {
+		t.Fatalf("refused creates left %d agents behind", len(agents))
+	}
+
+	var a struct {
+		ID string `json:"id"`
+	}
+	e.ok("POST", "/v1/agents/", map[string]any{
+		"model": "openai/gpt-4o-mini",
+		"memory_blocks": []map[string]any{
+			{"label": "human", "value": "h"}, {"label": "persona", "value": "p"},
+		},
+	}, &a)
+	rename := e.do("PATCH", "/v1/agents/"+a.ID+"/core-memory/blocks/persona", map[string]any{"label": "human"})
+	rename.expect(t, http.StatusConflict)
+	e.ok("GET", "/v1/agents/"+a.ID+"/core-memory/blocks/persona", nil, nil)
+
+	swap := e.do("PATCH", "/v1/agents/"+a.ID, map[string]any{"block_ids": []string{global.ID, blockIDByLabel(t, e, a.ID, "human")}})
+	swap.expect(t, http.StatusUnprocessableEntity)
+}
+
+func blockIDByLabel(t *testing.T, e *env, agentID, label string) string {
+	t.Helper()
+	var b struct {
+		ID string `json:"id"`
+	}
+	e.ok("GET", "/v1/agents/"+agentID+"/core-memory/blocks/"+label, nil, &b)
+	return b.ID
+}
+
+// TestIncompleteLLMConfigRejected: an llm_config the agent could not run
+// with is a 422 on create and on modify, and the agent keeps its model.
+func TestIncompleteLLMConfigRejected(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, cfg := range []map[string]any{
+		{"model": "x"},
+		{"model": "x", "model_endpoint_type": "openai", "context_window": -5},
+		{"model": "x", "model_endpoint_type": "anthropic", "context_window": 1000},
+	} {
+		r := e.do("POST", "/v1/agents/", map[string]any{"llm_config": cfg})
+		r.expect(t, http.StatusUnprocessableEntity)
+	}
+	var a struct {
+		ID        string `json:"id"`
+		LLMConfig struct {
+			Model         string `json:"model"`
+			ContextWindow int    `json:"context_window"`
+		} `json:"llm_config"`
+	}
+	e.ok("POST", "/v1/agents/", map[string]any{"model": "openai/gpt-4o-mini"}, &a)
+	e.do("PATCH", "/v1/agents/"+a.ID, map[string]any{"llm_config": map[string]any{"model": "x"}}).expect(t, http.StatusUnprocessableEntity)
+	before := a.LLMConfig
+	e.ok("GET", "/v1/agents/"+a.ID, nil, &a)
+	if a.LLMConfig != before || a.LLMConfig.Model != "gpt-4o-mini" {
+		t.Fatalf("llm_config changed to %+v", a.LLMConfig)
+	}
+	var ok struct {
+		LLMConfig struct {
+			Model string `json:"model"`
+		} `json:"llm_config"`
+	}
+	e.ok("POST", "/v1/agents/", map[string]any{"llm_config": map[string]any{
+		"model": "gpt-4o", "model_endpoint_type": "openai", "context_window": 128000,
+	}}, &ok)
+	if ok.LLMConfig.Model != "gpt-4o" {
+		t.Fatalf("a full llm_config was not kept: %+v", ok.LLMConfig)
+	}
+}
