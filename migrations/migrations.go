@@ -2,7 +2,13 @@
 // stores, so the binary carries its schema and applies it at start.
 package migrations
 
-import "embed"
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+)
 
 // Postgres holds migrations/postgres/*.sql.
 //
@@ -13,3 +19,26 @@ var Postgres embed.FS
 //
 //go:embed sqlite/*.sql
 var SQLite embed.FS
+
+// Latest returns the highest migration number in dir of fsys (0 if none).
+func Latest(fsys fs.FS, dir string) uint {
+	entries, _ := fs.ReadDir(fsys, dir)
+	var latest uint
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if n, err := strconv.ParseUint(num, 10, 32); ok && err == nil && uint(n) > latest {
+			latest = uint(n)
+		}
+	}
+	return latest
+}
+
+// NewerSchemaError is returned when the database was migrated by a newer
+// letta-server than this one: applying nothing would leave it unusable.
+type NewerSchemaError struct {
+	Database, Known uint
+}
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("the database schema is at version %d, newer than this letta-server knows (%d): upgrade letta-server, or point it at another database", e.Database, e.Known)
+}

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/letta-server/letta-server/internal/llm/llmtest"
 )
 
 // TestNULCharactersRejected: text with NUL is a 422 everywhere (Postgres
@@ -145,5 +147,44 @@ func TestIncompleteLLMConfigRejected(t *testing.T) {
 	}}, &ok)
 	if ok.LLMConfig.Model != "gpt-4o" {
 		t.Fatalf("a full llm_config was not kept: %+v", ok.LLMConfig)
+	}
+}
+
+// TestIncludeErr: the input of a failed turn is stored with is_err but
+// listed only with include_err=true.
+func TestIncludeErr(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var a struct {
+		ID string `json:"id"`
+	}
+	e.ok("POST", "/v1/agents/", map[string]any{"model": "openai/gpt-4o-mini"}, &a)
+	e.llm.Enqueue(llmtest.Error(400, ""))
+	failed := e.do("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "this turn fails"})
+	if failed.status < 400 {
+		t.Fatalf("the failing turn answered %d", failed.status)
+	}
+	count := func(query string) int {
+		var msgs []struct {
+			Content any  `json:"content"`
+			IsErr   bool `json:"is_err"`
+		}
+		e.ok("GET", "/v1/agents/"+a.ID+"/messages"+query, nil, &msgs)
+		n := 0
+		for _, m := range msgs {
+			if m.Content == "this turn fails" {
+				n++
+				if !m.IsErr {
+					t.Errorf("the failed input is listed without is_err")
+				}
+			}
+		}
+		return n
+	}
+	if n := count(""); n != 0 {
+		t.Errorf("default listing shows the failed input %d times", n)
+	}
+	if n := count("?include_err=true"); n != 1 {
+		t.Errorf("include_err=true shows the failed input %d times, want 1", n)
 	}
 }

@@ -176,6 +176,7 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request) error {
 		AssistantMessageToolKwarg: orString(strPtr(q.str("assistant_message_tool_kwarg")), defaultAssistantToolKwarg),
 	}
 	types := q.strs("include_return_message_types", true)
+	includeErr := q.boolean("include_err", false)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -193,6 +194,9 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !asc {
 		slices.Reverse(msgs)
+	}
+	if !includeErr { // inputs of failed turns are kept for debugging only
+		msgs = slices.DeleteFunc(msgs, func(m *letta.Message) bool { return m.IsErr })
 	}
 	out := letta.ToLettaMessages(msgs, opts)
 	if out == nil {

@@ -48,6 +48,9 @@ func migrateUp(ctx context.Context, cfg *pgx.ConnConfig, logger *slog.Logger) (e
 	defer stop()
 
 	before, _, _ := m.Version()
+	if known := migrations.Latest(migrations.Postgres, "postgres"); before > known {
+		return &migrations.NewerSchemaError{Database: before, Known: known}
+	}
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("apply migrations: %w", interpretError(err))
 	}

@@ -37,6 +37,9 @@ func migrateUp(dsn string, logger *slog.Logger) error {
 		return fmt.Errorf("prepare sqlite migration: %w", err)
 	}
 	defer m.Close()
+	if before, _, _ := m.Version(); before > migrations.Latest(migrations.SQLite, "sqlite") {
+		return &migrations.NewerSchemaError{Database: before, Known: migrations.Latest(migrations.SQLite, "sqlite")}
+	}
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("apply sqlite migrations: %w", err)
 	}

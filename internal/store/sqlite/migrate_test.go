@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -59,5 +61,31 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	b := &letta.Block{ID: letta.NewID(letta.PrefixBlock), Label: "human", CreatedAt: letta.Now(), UpdatedAt: letta.Now()}
 	if err := s.CreateBlock(ctx, b); err != nil {
 		t.Fatalf("CreateBlock: %v", err)
+	}
+}
+
+// TestNewerSchemaRefused: a database migrated by a newer server is refused
+// with a message saying what to do, and left as it was.
+func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "letta.db")
+	st, err := sqlite.Open(t.Context(), path, sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE schema_migrations SET version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	_, err = sqlite.Open(t.Context(), path, sqlite.Options{Migrate: true})
+	var newer *migrations.NewerSchemaError
+	if !errors.As(err, &newer) || newer.Database != 999 || !strings.Contains(err.Error(), "upgrade letta-server") {
+		t.Fatalf("Open = %v, want a NewerSchemaError for version 999", err)
 	}
 }
