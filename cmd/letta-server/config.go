@@ -76,6 +76,15 @@ func (c Config) Backend() string {
 	return "sqlite"
 }
 
+// DatabaseLocation says where the data is, for the start-up log: the
+// SQLite file, or the Postgres URL without its secrets.
+func (c Config) DatabaseLocation() string {
+	if c.DatabaseURL != "" {
+		return redactURL(c.DatabaseURL)
+	}
+	return c.SQLitePath()
+}
+
 // SQLitePath is the SQLite database file under DataDir.
 func (c Config) SQLitePath() string {
 	return filepath.Join(c.DataDir, sqliteFileName)

@@ -78,6 +78,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	logger.Info("letta-server listening",
 		slog.String("addr", addr),
 		slog.String("store", cfg.Backend()),
+		slog.String("database", cfg.DatabaseLocation()),
 		slog.String("version", buildVersion()),
 		slog.Bool("password", cfg.Password != ""),
 		slog.Int("providers", len(models.Providers())))
