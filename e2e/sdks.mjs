@@ -55,6 +55,7 @@ function oldCreateAgent(p) {
     agentType: p.agent_type,
     memoryBlocks: p.memory_blocks,
     blockIds: p.block_ids,
+    identityIds: p.identity_ids,
     toolRules: p.tool_rules?.map((r) => ({ type: r.type, toolName: r.tool_name, children: r.children })),
     includeBaseToolRules: p.include_base_tool_rules,
     messageBufferAutoclear: p.message_buffer_autoclear,
@@ -74,7 +75,18 @@ export function oldSDK(baseURL, token) {
     createAgent: async (p) => snake(await client.agents.create(oldCreateAgent(p), o)),
     retrieveAgent: async (id) => snake(await client.agents.retrieve(id, {}, o)),
     listAgents: async (q = {}) =>
-      snake(await client.agents.list({ name: q.name, tags: q.tags, matchAllTags: q.match_all_tags }, o)),
+      snake(
+        await client.agents.list(
+          {
+            name: q.name,
+            tags: q.tags,
+            matchAllTags: q.match_all_tags,
+            identityId: q.identity_id,
+            identifierKeys: q.identifier_keys,
+          },
+          o,
+        ),
+      ),
     updateAgent: async (id, p) => snake(await client.agents.modify(id, { name: p.name, description: p.description, tags: p.tags }, o)),
     deleteAgent: (id) => client.agents.delete(id, o),
     listAgentBlocks: async (id) => snake(await client.agents.blocks.list(id, o)),
@@ -83,6 +95,10 @@ export function oldSDK(baseURL, token) {
     detachBlock: async (agentID, blockID) => snake(await client.agents.blocks.detach(agentID, blockID, o)),
     sendMessage: async (id, text) =>
       snake(await client.agents.messages.create(id, { messages: [{ role: "user", content: text }] }, o)),
+    createTool: async (p) => snake(await client.tools.create({ sourceCode: p.source_code, tags: p.tags }, o)),
+    listTools: async (q = {}) => snake(await client.tools.list({ name: q.name }, o)),
+    attachTool: async (agentId, toolId) => snake(await client.agents.tools.attach(agentId, toolId, o)),
+    deleteTool: (id) => client.tools.delete(id, o),
     listMessages: async (id) => snake(await client.agents.messages.list(id, { limit: 1000 }, o)),
     streamMessage: async (id, text, { streamTokens = false } = {}) => {
       const stream = await client.agents.messages.createStream(
@@ -104,6 +120,19 @@ export function oldSDK(baseURL, token) {
     retrieveStep: async (id) => snake(await client.steps.retrieve(id, o)),
     listLLMs: async () => snake(await client.models.list({}, o)),
     health: async () => snake(await client.health.check(o)),
+    createPassage: async (agentId, p) =>
+      snake(await client.agents.passages.create(agentId, { text: p.text, tags: p.tags, createdAt: p.created_at }, o)),
+    listPassages: async (agentId, q = {}) =>
+      snake(await client.agents.passages.list(agentId, { search: q.search, limit: q.limit, after: q.after, ascending: q.ascending }, o)),
+    searchPassages: async (agentId, q) =>
+      snake(
+        await client.agents.passages.search(
+          agentId,
+          { query: q.query, tags: q.tags, tagMatchMode: q.tag_match_mode, topK: q.top_k, startDatetime: q.start_datetime, endDatetime: q.end_datetime },
+          o,
+        ),
+      ),
+    deletePassage: (agentId, passageId) => client.agents.passages.delete(agentId, passageId, o),
   };
 }
 
@@ -123,6 +152,10 @@ export function newSDK(baseURL, apiKey = null) {
     attachBlock: (agentID, blockID) => client.agents.blocks.attach(blockID, { agent_id: agentID }),
     detachBlock: (agentID, blockID) => client.agents.blocks.detach(blockID, { agent_id: agentID }),
     sendMessage: (id, text) => client.agents.messages.create(id, { messages: [{ role: "user", content: text }] }),
+    createTool: (p) => client.tools.create({ source_code: p.source_code, tags: p.tags }),
+    listTools: (q = {}) => collect(client.tools.list({ name: q.name })),
+    attachTool: (agentId, toolId) => client.agents.tools.attach(toolId, { agent_id: agentId }),
+    deleteTool: (id) => client.tools.delete(id),
     listMessages: (id) => collect(client.agents.messages.list(id)),
     streamMessage: async (id, text, { streamTokens = false } = {}) => {
       const stream = await client.agents.messages.stream(id, {
@@ -143,6 +176,11 @@ export function newSDK(baseURL, apiKey = null) {
     retrieveStep: (id) => client.steps.retrieve(id),
     listLLMs: () => client.models.list(),
     health: () => client.health(),
+    createPassage: (agentId, p) => client.agents.passages.create(agentId, p),
+    listPassages: (agentId, q = {}) => client.agents.passages.list(agentId, q),
+    searchPassages: (agentId, q) => client.agents.passages.search(agentId, q),
+    deletePassage: (agentId, passageId) => client.agents.passages.delete(passageId, { agent_id: agentId }),
+    searchAllPassages: (q) => client.passages.search(q),
   };
 }
 

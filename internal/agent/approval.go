@@ -28,7 +28,7 @@ const noPendingApproval = "Cannot process approval response: No tool call is cur
 
 // requiresApproval reports whether calling tool must wait for the client.
 func (s *ruleSolver) requiresApproval(tool *letta.Tool) bool {
-	return s.has(letta.RuleRequiresApproval, tool.Name) || letta.Deref(tool.DefaultRequiresApproval)
+	return s.has(letta.RuleRequiresApproval, tool.Name) || letta.Deref(tool.DefaultRequiresApproval) || isClientTool(tool)
 }
 
 // needsApproval reports whether any of the calls is to an allowed, attached
@@ -46,7 +46,7 @@ func (t *turn) needsApproval(calls []letta.ToolCall, allowed []string) bool {
 
 // isApprovalInput reports whether the request answers a pending approval.
 func isApprovalInput(msgs []MessageInput) bool {
-	return slices.ContainsFunc(msgs, func(m MessageInput) bool { return m.Type == InputApproval })
+	return slices.ContainsFunc(msgs, func(m MessageInput) bool { return m.Type == InputApproval || m.Type == InputToolReturn })
 }
 
 // checkPending compares the input with the agent's state: a normal message
@@ -104,13 +104,21 @@ func (t *turn) matchApprovals(req *letta.Message, in MessageInput) ([]letta.Appr
 		return nil, &ValidationError{Field: "approvals", Message: fmt.Sprintf("Invalid tool call IDs. Expected '%s', but received '%s'.", pyList(ids), pyList(received))}
 	}
 	out := make([]letta.Approval, 0, len(ids))
+	t.clientReturns = map[string]toolResult{}
 	for _, c := range req.ToolCalls {
 		a, ok := byID[c.ID]
 		if !ok {
-			if tool := findTool(t.agent, c.Function.Name); tool != nil && t.solver.requiresApproval(tool) {
-				return nil, &ValidationError{Field: "approvals", Message: fmt.Sprintf("no decision for tool call %s (%s)", c.ID, c.Function.Name)}
+			if tool := findTool(t.agent, c.Function.Name); tool == nil || t.solver.requiresApproval(tool) {
+				// a client tool (not attached) needs its result; others a decision
+				return nil, &ValidationError{Field: "approvals", Message: fmt.Sprintf("no decision or tool return for tool call %s (%s)", c.ID, c.Function.Name)}
 			}
 			a = ApprovalInput{ToolCallID: c.ID, Approve: true}
+		}
+		if a.Return != nil {
+			t.clientReturns[c.ID] = clientResult(a.Return)
+			out = append(out, letta.Approval{Type: "tool", ToolCallID: c.ID, Approve: true,
+				ToolReturn: a.Return.Return, Status: a.Return.Status, Stdout: a.Return.Stdout, Stderr: a.Return.Stderr})
+			continue
 		}
 		out = append(out, letta.Approval{Type: InputApproval, ToolCallID: c.ID, Approve: a.Approve, Reason: a.Reason})
 	}
@@ -155,9 +163,11 @@ func (t *turn) resumeApproval(ctx context.Context) (string, error) {
 	}
 	var stop string
 	var produced []*letta.Message
+	ran := t.prerun(ctx, req.ToolCalls, allowed) // approved sandboxed calls, outside the transaction
+	vectors := t.embedArchival(ctx, req.ToolCalls, allowed)
 	err := t.e.cfg.Store.InTx(ctx, func(tx store.Store) error {
 		produced = produced[:0]
-		env := toolEnv{tx: tx, agent: a, now: now}
+		env := toolEnv{tx: tx, agent: a, now: now, ran: ran, models: t.e.cfg.Models, vectors: vectors}
 		var err error
 		stop, err = t.runCalls(ctx, env, req, allowed, available, heartbeats, false, &produced)
 		if err != nil {
@@ -168,7 +178,7 @@ func (t *turn) resumeApproval(ctx context.Context) (string, error) {
 		}
 		newMsgs := append([]*letta.Message{decision}, produced...)
 		for _, m := range newMsgs {
-			m.StepID = decision.StepID
+			m.StepID, m.RunID = decision.StepID, t.runID()
 		}
 		if err := tx.CreateMessages(ctx, newMsgs); err != nil {
 			return fmt.Errorf("save approval outcome: %w", err)
@@ -179,7 +189,7 @@ func (t *turn) resumeApproval(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("agent %s resume approval: %w", a.ID, err)
 	}
 	t.context = append(append(t.context, decision), produced...)
-	t.request, t.decisions, t.denied = nil, nil, nil
+	t.request, t.decisions, t.denied, t.clientReturns = nil, nil, nil, nil
 	t.emit(produced, nil)
 	return stop, nil
 }

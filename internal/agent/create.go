@@ -102,7 +102,12 @@ func (e *Engine) CreateAgent(ctx context.Context, p CreateAgentParams) (*letta.A
 				blockIDs = append(blockIDs, id)
 			}
 		}
-		if _, err := tx.CreateAgent(ctx, store.CreateAgentParams{Agent: *a, BlockIDs: blockIDs, ToolIDs: toolIDs, Tags: p.Tags}); err != nil {
+		for _, id := range p.IdentityIDs {
+			if _, err := tx.GetIdentity(ctx, id); err != nil {
+				return fmt.Errorf("identity %s: %w", id, err)
+			}
+		}
+		if _, err := tx.CreateAgent(ctx, store.CreateAgentParams{Agent: *a, BlockIDs: blockIDs, ToolIDs: toolIDs, Tags: p.Tags, IdentityIDs: p.IdentityIDs}); err != nil {
 			return fmt.Errorf("create agent: %w", err)
 		}
 		stored, err := tx.GetAgent(ctx, a.ID)
@@ -345,7 +350,7 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // compileFor renders the agent's system prompt from its current state.
-func compileFor(a *letta.Agent, previous int, now time.Time) string {
+func compileFor(a *letta.Agent, previous, archival int, now time.Time) string {
 	return memory.Compile(memory.CompileParams{
 		System:           a.System,
 		AgentType:        a.AgentType,
@@ -355,5 +360,6 @@ func compileFor(a *letta.Agent, previous int, now time.Time) string {
 		RecompiledAt:     now,
 		Timezone:         letta.Deref(a.Timezone),
 		PreviousMessages: previous,
+		ArchivalMemories: archival,
 	})
 }

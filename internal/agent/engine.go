@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/letta-server/letta-server/internal/agent/sandbox"
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/llm"
 	"github.com/letta-server/letta-server/internal/store"
@@ -62,6 +63,9 @@ type Config struct {
 	// TurnWaitTimeout is how long a send waits for the agent's running
 	// turn to end before failing with ErrBusy; 0 = 10s.
 	TurnWaitTimeout time.Duration
+	// Sandbox runs custom Python tools; nil = one with the defaults
+	// (python3 from PATH, 60s timeout), built on first use.
+	Sandbox *sandbox.Runner
 }
 
 // Engine creates agents and runs their turns.
@@ -70,6 +74,9 @@ type Engine struct {
 
 	baseToolsMu    sync.Mutex
 	baseToolsReady bool
+
+	sandboxOnce sync.Once
+	sandbox     *sandbox.Runner
 }
 
 // New returns an Engine.
@@ -102,8 +109,9 @@ type CreateBlockParams struct {
 
 // Input message types.
 const (
-	InputMessage  = "message"
-	InputApproval = "approval"
+	InputMessage    = "message"
+	InputApproval   = "approval"
+	InputToolReturn = "tool_return" // results of client-side tools
 )
 
 // MessageInput is one input message: a MessageCreate, or, with Type
@@ -129,6 +137,18 @@ type ApprovalInput struct {
 	ToolCallID string // "" = the (single) call of ApprovalRequestID
 	Approve    bool
 	Reason     *string
+	// Return, when set, is the call's result as the client ran it (a
+	// Mar-2026 "tool" approval entry or a tool_return item): the call is
+	// not run by the server.
+	Return *ToolReturnInput
+}
+
+// ToolReturnInput is the result of a call the client ran.
+type ToolReturnInput struct {
+	Status string // "success" | "error"
+	Return any    // a string, or content parts as decoded JSON
+	Stdout []string
+	Stderr []string
 }
 
 // CreateAgentParams is CreateAgentRequest, decoded. Nil pointers mean "not sent".
@@ -151,6 +171,7 @@ type CreateAgentParams struct {
 	ToolIDs                []string
 	ToolRules              []letta.ToolRule
 	Tags                   []string
+	IdentityIDs            []string // linked identities; unknown ones are store.ErrNotFound
 	IncludeBaseTools       *bool
 	IncludeBaseToolRules   *bool
 	InitialMessageSequence []MessageInput
@@ -175,6 +196,7 @@ type UpdateAgentParams struct {
 	ToolIDs                *[]string
 	BlockIDs               *[]string
 	Tags                   *[]string
+	IdentityIDs            *[]string // replaces the linked identities
 	ToolRules              *[]letta.ToolRule
 	MessageIDs             *[]string
 	MessageBufferAutoclear *bool
@@ -193,6 +215,18 @@ type SendParams struct {
 	AssistantMessageToolKwarg string
 	IncludeReturnMessageTypes []string
 	StreamTokens              bool
+	RunID                     string // the run the turn belongs to, recorded on its messages and steps ("" = none)
+	// ClientTools are tools the client runs itself (Mar-2026
+	// client_tools): offered to the model; a call to one pauses the turn
+	// like an approval until the client posts its return.
+	ClientTools []ClientTool
+}
+
+// ClientTool is one client-side tool schema.
+type ClientTool struct {
+	Name        string
+	Description string
+	Parameters  map[string]any
 }
 
 // Sink receives a turn's output as it is produced. Sync sends collect it;

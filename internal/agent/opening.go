@@ -29,7 +29,7 @@ func openingMessages(a *letta.Agent, initial []MessageInput, now time.Time) ([]*
 		}
 		return m
 	}
-	out := []*letta.Message{msg(letta.RoleSystem, compileFor(a, 0, now))}
+	out := []*letta.Message{msg(letta.RoleSystem, compileFor(a, 0, 0, now))}
 	usesReplyTool := a.AgentType != letta.AgentTypeLettaV1
 	reply := func(thought, text string) {
 		if !usesReplyTool {

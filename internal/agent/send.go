@@ -107,6 +107,8 @@ type turn struct {
 	request   *letta.Message
 	decisions []letta.Approval
 	denied    map[string]string
+	// clientReturns are results of calls the client ran, by tool_call_id.
+	clientReturns map[string]toolResult
 
 	lastUsage llm.Usage // of the last model call
 }
@@ -131,6 +133,9 @@ func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, si
 	}
 	if t.maxSteps <= 0 {
 		t.maxSteps = DefaultMaxSteps
+	}
+	if p.RunID != "" {
+		t.resp.Usage.RunIDs = []string{p.RunID}
 	}
 	if err := t.loadAgent(ctx); err != nil {
 		return nil, err
@@ -157,6 +162,7 @@ func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, si
 	if err := t.checkPending(); err != nil {
 		return nil, err
 	}
+	t.addClientTools()
 	if t.agent.MessageBufferAutoclear && t.request == nil {
 		t.context = msgs[:1] // every request starts from the system message alone
 	}
@@ -180,12 +186,21 @@ func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, si
 	return t, nil
 }
 
+// runID is the turn's run id as stored on its messages and steps.
+func (t *turn) runID() *string {
+	if t.p.RunID == "" {
+		return nil
+	}
+	return &t.p.RunID
+}
+
 func (t *turn) loadAgent(ctx context.Context) error {
 	a, err := t.e.cfg.Store.GetAgent(ctx, t.agentID)
 	if err != nil {
 		return fmt.Errorf("load agent: %w", err)
 	}
 	t.agent = a
+	t.addClientTools()
 	return nil
 }
 
@@ -198,9 +213,13 @@ func (t *turn) refreshSystem(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("count messages: %w", err)
 	}
+	archival, err := archivalCount(ctx, st, t.agent.ID)
+	if err != nil {
+		return err
+	}
 	sys := t.context[0]
-	text := compileFor(t.agent, max(total-len(t.agent.MessageIDs), 0), letta.Now())
-	if memoryPart(text) == memoryPart(sys.Text()) {
+	text := compileFor(t.agent, max(total-len(t.agent.MessageIDs), 0), archival, letta.Now())
+	if memoryPart(text) == memoryPart(sys.Text()) && archivalLine(text) == archivalLine(sys.Text()) {
 		return nil
 	}
 	sys.Content = []letta.Content{{Type: letta.ContentText, Text: text}}

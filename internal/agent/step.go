@@ -103,12 +103,19 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 	var produced []*letta.Message
 	toolStart := time.Now()
 	var toolNs int64
+	pause := t.needsApproval(am.ToolCalls, allowed)
+	var ran map[string]toolResult
+	var vectors map[string][]float32
+	if !pause {
+		ran = t.prerun(ctx, am.ToolCalls, allowed) // sandboxed tools run outside the transaction
+		vectors = t.embedArchival(ctx, am.ToolCalls, allowed)
+	}
 	err = t.e.cfg.Store.InTx(ctx, func(tx store.Store) error {
 		produced = produced[:0]
 		stop = ""
-		env := toolEnv{tx: tx, agent: a, now: now}
+		env := toolEnv{tx: tx, agent: a, now: now, ran: ran, models: t.e.cfg.Models, vectors: vectors}
 		switch {
-		case t.needsApproval(am.ToolCalls, allowed):
+		case pause:
 			am.Role = letta.RoleApproval // waits for the client; nothing runs
 			produced = append(produced, am)
 			stop = letta.StopRequiresApproval
@@ -133,7 +140,7 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		toolNs = time.Since(toolStart).Nanoseconds()
 		newMsgs := append(slices.Clone(t.pending), produced...)
 		for _, m := range newMsgs {
-			m.StepID = &stepID
+			m.StepID, m.RunID = &stepID, t.runID()
 		}
 		if len(newMsgs) > 0 {
 			if err := tx.CreateMessages(ctx, newMsgs); err != nil {
@@ -215,6 +222,10 @@ func (t *turn) runCalls(ctx context.Context, env toolEnv, am *letta.Message, all
 			res = failed("%s", denial)
 		} else if violation {
 			res = failed("[ToolConstraintError] Cannot call %s, valid tools include: %s.", name, pyList(allowed))
+		} else if r, ok := t.clientReturns[call.ID]; ok {
+			res = r // run by the client
+		} else if r, ok := env.ran[call.ID]; ok {
+			res = r // run in the sandbox before the transaction
 		} else {
 			var err error
 			if res, err = runTool(ctx, env, tool, args); err != nil {
@@ -241,7 +252,7 @@ func (t *turn) runCalls(ctx context.Context, env toolEnv, am *letta.Message, all
 			Content:     []letta.Content{{Type: letta.ContentText, Text: packageToolReturn(res.ok, res.message, env.now, tz)}},
 			Name:        letta.Ptr(name),
 			ToolCallID:  letta.Ptr(call.ID),
-			ToolReturns: []letta.ToolReturn{{ToolCallID: call.ID, Status: status, Stdout: []string{}, Stderr: []string{}}},
+			ToolReturns: []letta.ToolReturn{{ToolCallID: call.ID, Status: status, Stdout: orNone(res.stdout), Stderr: orNone(res.stderr)}},
 			Model:       am.Model,
 			CreatedAt:   env.now,
 		}
@@ -355,7 +366,7 @@ func (t *turn) stepRow(id string, u llm.Usage, status, stop string, start time.T
 		Model: letta.Ptr(cfg.Model), ModelHandle: cfg.Handle, ModelEndpoint: cfg.ModelEndpoint,
 		ContextWindowLimit: letta.Ptr(cfg.ContextWindow),
 		PromptTokens:       u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens,
-		Tags: []string{}, Messages: []any{}, Status: status, ProjectID: t.agent.ProjectID,
+		Tags: []string{}, Messages: []any{}, Status: status, ProjectID: t.agent.ProjectID, RunID: t.runID(),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if u.ReasoningTokens > 0 {
@@ -389,7 +400,7 @@ func (t *turn) failStep(ctx context.Context, stepID string, cause error) error {
 	err := t.e.cfg.Store.InTx(saveCtx, func(tx store.Store) error {
 		if len(t.pending) > 0 {
 			for _, m := range t.pending {
-				m.IsErr, m.StepID = true, &stepID
+				m.IsErr, m.StepID, m.RunID = true, &stepID, t.runID()
 			}
 			if err := tx.CreateMessages(saveCtx, t.pending); err != nil {
 				return fmt.Errorf("save failed input: %w", err)

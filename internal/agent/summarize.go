@@ -241,8 +241,12 @@ func (t *turn) recompile(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("count messages: %w", err)
 	}
+	archival, err := archivalCount(ctx, t.e.cfg.Store, t.agent.ID)
+	if err != nil {
+		return err
+	}
 	sys := t.context[0]
-	sys.Content = []letta.Content{{Type: letta.ContentText, Text: compileFor(t.agent, max(total-len(t.context), 0), letta.Now())}}
+	sys.Content = []letta.Content{{Type: letta.ContentText, Text: compileFor(t.agent, max(total-len(t.context), 0), archival, letta.Now())}}
 	if err := t.e.cfg.Store.UpdateMessage(ctx, sys); err != nil {
 		return fmt.Errorf("update system message: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/llm"
 	"github.com/letta-server/letta-server/internal/store"
 )
 
@@ -17,12 +18,27 @@ type toolEnv struct {
 	tx    store.Store
 	agent *letta.Agent
 	now   time.Time
+	ran   map[string]toolResult // sandboxed calls already run, by tool_call_id
+	// models embeds archival texts; vectors holds those embedded before
+	// the transaction opened (embedArchival), by text.
+	models  *llm.Registry
+	vectors map[string][]float32
 }
 
 // toolResult is a tool's outcome before packaging. A nil message is "None".
+// Sandboxed and client-side tools also report their output streams.
 type toolResult struct {
-	ok      bool
-	message any
+	ok             bool
+	message        any
+	stdout, stderr []string
+}
+
+// orNone returns lines, or [] when nil.
+func orNone(lines []string) []string {
+	if lines == nil {
+		return []string{}
+	}
+	return lines
 }
 
 func failed(format string, a ...any) toolResult {
@@ -44,12 +60,8 @@ var builtins = map[string]builtinFunc{
 	toolMemoryReplace:        memoryReplace,
 	toolMemoryRethink:        memoryRethink,
 	toolMemoryFinishEdits:    func(context.Context, toolEnv, map[string]any) (toolResult, error) { return toolResult{ok: true}, nil },
-	toolArchivalMemoryInsert: archivalUnavailable,
-	toolArchivalMemorySearch: archivalUnavailable,
-}
-
-func archivalUnavailable(context.Context, toolEnv, map[string]any) (toolResult, error) {
-	return failed("archival memory is not available yet"), nil
+	toolArchivalMemoryInsert: archivalMemoryInsert,
+	toolArchivalMemorySearch: archivalMemorySearch,
 }
 
 // runTool executes one call of an attached tool.
@@ -57,7 +69,10 @@ func runTool(ctx context.Context, env toolEnv, tool *letta.Tool, args map[string
 	if fn, ok := builtins[tool.Name]; ok && tool.ToolType != letta.ToolTypeCustom {
 		return fn(ctx, env, args)
 	}
-	return failed("Error executing function %s: NotImplementedError: running custom tools is not available yet", tool.Name), nil
+	if isSandboxed(tool) { // run by prerun, outside the transaction, or not at all
+		return failed("Error executing function %s: SandboxError: the call was not run", tool.Name), nil
+	}
+	return failed("Error executing function %s: NotImplementedError: tools of type %s cannot be run by this server", tool.Name, tool.ToolType), nil
 }
 
 // parseArguments decodes the model's JSON arguments; bad JSON is {} (the

@@ -46,6 +46,11 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 				return fmt.Errorf("set tags: %w", err)
 			}
 		}
+		if p.IdentityIDs != nil {
+			if err := tx.SetAgentIdentities(ctx, agentID, *p.IdentityIDs); err != nil {
+				return fmt.Errorf("set identities: %w", err)
+			}
+		}
 		if updated, err = tx.GetAgent(ctx, agentID); err != nil {
 			return err
 		}
@@ -138,7 +143,11 @@ func recompileSystem(ctx context.Context, tx store.Store, a *letta.Agent) error 
 	if err != nil {
 		return fmt.Errorf("count messages: %w", err)
 	}
-	sys.Content = []letta.Content{{Type: letta.ContentText, Text: compileFor(a, max(total-len(a.MessageIDs), 0), letta.Now())}}
+	archival, err := archivalCount(ctx, tx, a.ID)
+	if err != nil {
+		return err
+	}
+	sys.Content = []letta.Content{{Type: letta.ContentText, Text: compileFor(a, max(total-len(a.MessageIDs), 0), archival, letta.Now())}}
 	if err := tx.UpdateMessage(ctx, sys); err != nil {
 		return fmt.Errorf("update system message: %w", err)
 	}

@@ -29,6 +29,7 @@ type createAgentRequest struct {
 	ToolIDs                []string               `json:"tool_ids"`
 	ToolRules              []letta.ToolRule       `json:"tool_rules"`
 	Tags                   []string               `json:"tags"`
+	IdentityIDs            []string               `json:"identity_ids"`
 	IncludeBaseTools       *bool                  `json:"include_base_tools"`
 	IncludeBaseToolRules   *bool                  `json:"include_base_tool_rules"`
 	InitialMessageSequence []messageCreate        `json:"initial_message_sequence"`
@@ -96,6 +97,7 @@ func (c createAgentRequest) params(actor string) agent.CreateAgentParams {
 		ToolIDs:                c.ToolIDs,
 		ToolRules:              c.ToolRules,
 		Tags:                   c.Tags,
+		IdentityIDs:            c.IdentityIDs,
 		IncludeBaseTools:       c.IncludeBaseTools,
 		IncludeBaseToolRules:   c.IncludeBaseToolRules,
 		MessageBufferAutoclear: c.MessageBufferAutoclear,
@@ -147,6 +149,7 @@ type updateAgentRequest struct {
 	ToolIDs                *[]string              `json:"tool_ids"`
 	BlockIDs               *[]string              `json:"block_ids"`
 	Tags                   *[]string              `json:"tags"`
+	IdentityIDs            *[]string              `json:"identity_ids"`
 	ToolRules              *[]letta.ToolRule      `json:"tool_rules"`
 	MessageIDs             *[]string              `json:"message_ids"`
 	MessageBufferAutoclear *bool                  `json:"message_buffer_autoclear"`
@@ -209,6 +212,7 @@ func (u updateAgentRequest) params(actor string) agent.UpdateAgentParams {
 		ToolIDs:                u.ToolIDs,
 		BlockIDs:               u.BlockIDs,
 		Tags:                   u.Tags,
+		IdentityIDs:            u.IdentityIDs,
 		ToolRules:              u.ToolRules,
 		MessageIDs:             u.MessageIDs,
 		MessageBufferAutoclear: u.MessageBufferAutoclear,

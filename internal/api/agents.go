@@ -1,7 +1,9 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -58,7 +60,7 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.ProjectID == nil {
-		if pid := r.Header.Get("X-Project-Id"); pid != "" {
+		if pid := headerProject(r); pid != "" {
 			req.ProjectID = &pid
 		}
 	}
@@ -73,18 +75,32 @@ func (s *server) createAgent(w http.ResponseWriter, r *http.Request) error {
 	return writeAgent(w, a)
 }
 
+// headerProject is the project a request names by header: X-Project-Id
+// (1.x projectID) or else X-Project (the project slug both SDK generations
+// send when the client is given a project). Without projects of its own,
+// the server stores the slug as the agent's project_id.
+func headerProject(r *http.Request) string {
+	if pid := strings.TrimSpace(r.Header.Get("X-Project-Id")); pid != "" {
+		return pid
+	}
+	return strings.TrimSpace(r.Header.Get("X-Project"))
+}
+
 // listAgents answers GET /v1/agents: name, tags (repeated) with
-// match_all_tags, query_text, project_id, before/after/limit (50)/order
+// match_all_tags, query_text, project_id (or the project header),
+// identity_id, identifier_keys (repeated), before/after/limit (50)/order
 // (desc) or the legacy ascending flag.
 func (s *server) listAgents(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r.URL.Query())
 	p := store.ListAgentsParams{
-		Name:         q.str("name"),
-		QueryText:    q.str("query_text"),
-		Tags:         q.strs("tags", false),
-		MatchAllTags: q.boolean("match_all_tags", false),
-		ProjectID:    q.str("project_id"),
-		Page:         q.page(50, false),
+		Name:           q.str("name"),
+		QueryText:      q.str("query_text"),
+		Tags:           q.strs("tags", false),
+		MatchAllTags:   q.boolean("match_all_tags", false),
+		ProjectID:      cmp.Or(q.str("project_id"), headerProject(r)),
+		IdentityID:     q.str("identity_id"),
+		IdentifierKeys: q.strs("identifier_keys", false),
+		Page:           q.page(50, false),
 	}
 	if err := q.err(); err != nil {
 		return err

@@ -15,7 +15,6 @@ import (
 
 	"github.com/letta-server/letta-server/internal/agent"
 	"github.com/letta-server/letta-server/internal/letta"
-	"github.com/letta-server/letta-server/internal/store"
 )
 
 // Timings of background runs.
@@ -109,13 +108,11 @@ func (s *server) executeRun(ctx context.Context, cancel context.CancelFunc, eng 
 	}
 	stopWatch := s.watchCancel(ctx, cancel, run.ID)
 	sink := &firstMessageSink{start: time.Now()}
+	p.RunID = run.ID // the turn records it on every message and step it writes
 	resp, err := eng.Send(ctx, run.AgentID, p, sink)
 	stopWatch()
 	if ttft := sink.ttft(); ttft > 0 {
 		run.TTFTNs = &ttft
-	}
-	if resp != nil {
-		s.tagRunOutput(bg, run.ID, resp)
 	}
 	s.finishRun(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes)
 	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
@@ -170,12 +167,7 @@ func (s *server) finishRun(ctx context.Context, run *letta.Run, resp *letta.Lett
 		md = map[string]any{}
 	}
 	if resp != nil {
-		resp = wireResponse(resp, types)
-		resp.Usage.RunIDs = []string{run.ID}
-		for i := range resp.Messages {
-			resp.Messages[i].RunID = &run.ID
-		}
-		md["result"] = resp
+		md["result"] = wireResponse(resp, types)
 	}
 	var te *agent.TurnError
 	switch {
@@ -192,44 +184,6 @@ func (s *server) finishRun(ctx context.Context, run *letta.Run, resp *letta.Lett
 		md["error"] = err.Error()
 	}
 	run.Metadata = md
-}
-
-// tagRunOutput records the run id on the steps of the response and on
-// every message of those steps (the engine writes them without one).
-func (s *server) tagRunOutput(ctx context.Context, runID string, resp *letta.LettaResponse) {
-	seen := map[string]bool{}
-	for _, m := range resp.Messages {
-		stepID := letta.Deref(m.StepID)
-		if stepID == "" || seen[stepID] {
-			continue
-		}
-		seen[stepID] = true
-		if err := s.tagStep(ctx, runID, stepID); err != nil {
-			s.log.WarnContext(ctx, "tag run step", "run_id", runID, "step_id", stepID, "error", err)
-		}
-	}
-}
-
-func (s *server) tagStep(ctx context.Context, runID, stepID string) error {
-	st, err := s.cfg.Store.GetStep(ctx, stepID)
-	if err != nil {
-		return err
-	}
-	st.RunID = &runID
-	if err := s.cfg.Store.UpdateStep(ctx, st); err != nil {
-		return err
-	}
-	msgs, err := s.cfg.Store.ListMessages(ctx, store.ListMessagesParams{StepID: stepID, Page: store.Page{Ascending: true}})
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		m.RunID = &runID
-		if err := s.cfg.Store.UpdateMessage(ctx, m); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // sendCallback POSTs the finished run to its callback_url and records

@@ -42,6 +42,14 @@ type sendRequest struct {
 	Streaming                 bool            `json:"streaming"`
 	Background                bool            `json:"background"`
 	IncludePings              *bool           `json:"include_pings"` // nil: true
+	ClientTools               []clientTool    `json:"client_tools"`
+}
+
+// clientTool is a ClientToolSchema: a tool the client runs itself.
+type clientTool struct {
+	Name        string         `json:"name"`
+	Description *string        `json:"description"`
+	Parameters  map[string]any `json:"parameters"`
 }
 
 // params validates the request and converts it for the engine; stream says
@@ -74,6 +82,11 @@ func (req sendRequest) params(stream bool) (agent.SendParams, error) {
 	for i, m := range req.Messages {
 		m.validate(&fe, "body", "messages", i)
 	}
+	for i, c := range req.ClientTools {
+		if c.Name == "" {
+			fe.add("Field required", "body", "client_tools", i, "name")
+		}
+	}
 	if req.MaxSteps != nil && *req.MaxSteps < 1 {
 		fe.add("Input should be greater than or equal to 1", "body", "max_steps")
 	}
@@ -94,6 +107,9 @@ func (req sendRequest) params(stream bool) (agent.SendParams, error) {
 	}
 	if req.MaxSteps != nil {
 		p.MaxSteps = *req.MaxSteps
+	}
+	for _, c := range req.ClientTools {
+		p.ClientTools = append(p.ClientTools, agent.ClientTool{Name: c.Name, Description: letta.Deref(c.Description), Parameters: c.Parameters})
 	}
 	for _, m := range msgs {
 		p.Messages = append(p.Messages, m.input())

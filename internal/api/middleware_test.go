@@ -26,7 +26,7 @@ func TestBothSlashFormsWithoutRedirect(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	for _, path := range []string{
-		"/v1/agents", "/v1/agents/", "/v1/blocks", "/v1/blocks/", "/v1/tools", "/v1/tools/",
+		"/v1/agents", "/v1/agents/", "/v1/blocks", "/v1/blocks/",
 		"/v1/steps", "/v1/steps/", "/v1/tags", "/v1/tags/", "/latest/agents/", "/latest/blocks",
 	} {
 		r := e.do("GET", path, nil)
@@ -34,6 +34,9 @@ func TestBothSlashFormsWithoutRedirect(t *testing.T) {
 		if strings.TrimSpace(string(r.body)) != "[]" {
 			t.Errorf("GET %s = %s, want []", path, r.body)
 		}
+	}
+	for _, path := range []string{"/v1/tools", "/v1/tools/"} { // the base tools exist from the start
+		e.do("GET", path, nil).expect(t, http.StatusOK)
 	}
 	for _, path := range []string{"/v1/agents/count", "/v1/agents/count/", "/v1/blocks/count/"} {
 		r := e.do("GET", path, nil)

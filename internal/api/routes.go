@@ -49,7 +49,11 @@ func (s *server) apiRoutes(r chi.Router) {
 		r.Get("/", s.handle(s.listAgents))
 		r.Post("/", s.handle(s.createAgent))
 		r.Get("/count", s.handle(s.countAgents))
+		r.Post("/search", s.handle(s.searchAgents))
 		r.Route("/{agent_id}", func(r chi.Router) {
+			r.Patch("/identities/attach/{identity_id}", s.handle(s.attachIdentityToAgent))
+			r.Patch("/identities/detach/{identity_id}", s.handle(s.detachIdentityFromAgent))
+
 			r.Get("/", s.handle(s.getAgent))
 			r.Patch("/", s.handle(s.updateAgent))
 			r.Delete("/", s.handle(s.deleteAgent))
@@ -62,6 +66,10 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Patch("/core-memory/blocks/detach/{block_id}", s.handle(s.detachBlock))
 
 			r.Get("/tools", s.handle(s.listAgentTools))
+			r.Patch("/tools/attach/{tool_id}", s.handle(s.attachTool))
+			r.Patch("/tools/detach/{tool_id}", s.handle(s.detachTool))
+			r.Patch("/tools/approval/{tool_name}", s.handle(s.setToolApproval))
+			r.Post("/tools/{tool_name}/run", s.handle(s.runAgentTool))
 
 			r.Get("/messages", s.handle(s.listMessages))
 			r.Post("/messages", s.handle(s.sendMessage))
@@ -69,8 +77,16 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Post("/messages/async", s.handle(s.sendMessageAsync))
 			r.Post("/messages/cancel", s.handle(s.cancelAgentRuns))
 			r.Patch("/reset-messages", s.handle(s.resetMessages))
+
+			r.Get("/archival-memory", s.handle(s.listPassages))
+			r.Post("/archival-memory", s.handle(s.createPassages))
+			r.Get("/archival-memory/search", s.handle(s.searchAgentPassages))
+			r.Patch("/archival-memory/{memory_id}", s.handle(s.updatePassage))
+			r.Delete("/archival-memory/{memory_id}", s.handle(s.deletePassage))
 		})
 	})
+
+	r.Post("/passages/search", s.handle(s.searchPassages))
 
 	r.Route("/blocks", func(r chi.Router) {
 		r.Get("/", s.handle(s.listBlocks))
@@ -81,12 +97,36 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Patch("/", s.handle(s.updateBlock))
 			r.Delete("/", s.handle(s.deleteBlock))
 			r.Get("/agents", s.handle(s.listBlockAgents))
+			r.Patch("/identities/attach/{identity_id}", s.handle(s.attachIdentityToBlock))
+			r.Patch("/identities/detach/{identity_id}", s.handle(s.detachIdentityFromBlock))
+		})
+	})
+
+	r.Route("/identities", func(r chi.Router) {
+		r.Get("/", s.handle(s.listIdentities))
+		r.Post("/", s.handle(s.createIdentity))
+		r.Put("/", s.handle(s.upsertIdentity))
+		r.Get("/count", s.handle(s.countIdentities))
+		r.Route("/{identity_id}", func(r chi.Router) {
+			r.Get("/", s.handle(s.getIdentity))
+			r.Patch("/", s.handle(s.updateIdentity))
+			r.Delete("/", s.handle(s.deleteIdentity))
+			r.Put("/properties", s.handle(s.upsertIdentityProperties))
+			r.Get("/agents", s.handle(s.listIdentityAgents))
+			r.Get("/blocks", s.handle(s.listIdentityBlocks))
 		})
 	})
 
 	r.Route("/tools", func(r chi.Router) {
 		r.Get("/", s.handle(s.listTools))
+		r.Post("/", s.handle(s.createTool))
+		r.Put("/", s.handle(s.upsertTool))
+		r.Get("/count", s.handle(s.countTools))
+		r.Post("/add-base-tools", s.handle(s.addBaseTools))
+		r.Post("/run", s.handle(s.runToolFromSource))
 		r.Get("/{tool_id}", s.handle(s.getTool))
+		r.Patch("/{tool_id}", s.handle(s.updateTool))
+		r.Delete("/{tool_id}", s.handle(s.deleteTool))
 	})
 
 	r.Route("/runs", func(r chi.Router) {

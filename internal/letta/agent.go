@@ -64,7 +64,7 @@ type Agent struct {
 	Memory                     Memory           `json:"memory"`
 	Sources                    []any            `json:"sources"`
 	IdentityIDs                []string         `json:"identity_ids"`
-	Identities                 []any            `json:"identities"`
+	Identities                 []Identity       `json:"identities"`
 	ToolExecEnvVars            []EnvVar         `json:"tool_exec_environment_variables"`
 	Secrets                    []EnvVar         `json:"secrets"`
 	MessageBufferAutoclear     bool             `json:"message_buffer_autoclear"`
@@ -104,6 +104,9 @@ func (a *Agent) Normalize() {
 	a.Sources = orEmpty(a.Sources)
 	a.IdentityIDs = orEmpty(a.IdentityIDs)
 	a.Identities = orEmpty(a.Identities)
+	for i := range a.Identities {
+		a.Identities[i].Normalize()
+	}
 	a.ToolExecEnvVars = orEmpty(a.ToolExecEnvVars)
 	a.Secrets = a.ToolExecEnvVars
 	for i := range a.Blocks {

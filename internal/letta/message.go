@@ -85,10 +85,15 @@ type Message struct {
 // Approval is a client's decision on one tool call awaiting approval
 // (ApprovalReturn on the wire).
 type Approval struct {
-	Type       string  `json:"type"` // "approval"
+	Type       string  `json:"type"` // "approval", or "tool" for a client's tool return
 	ToolCallID string  `json:"tool_call_id"`
 	Approve    bool    `json:"approve"`
 	Reason     *string `json:"reason"`
+	// A "tool" entry: the result of a call the client ran.
+	ToolReturn any      `json:"tool_return,omitempty"`
+	Status     string   `json:"status,omitempty"`
+	Stdout     []string `json:"stdout,omitempty"`
+	Stderr     []string `json:"stderr,omitempty"`
 }
 
 // IsApprovalRequest reports whether m is a tool call waiting for approval.

@@ -26,6 +26,12 @@ type Message struct {
 	Name       string     // optional author name
 	ToolCalls  []ToolCall // assistant messages
 	ToolCallID string     // tool messages
+	// Reasoning is the assistant's native reasoning text, replayed to
+	// providers that want it back (Anthropic thinking blocks); others
+	// ignore it. ReasoningSignature is the provider's opaque proof that
+	// the reasoning is unaltered.
+	Reasoning          string
+	ReasoningSignature string
 }
 
 // ToolCall is a function call made by the model; Arguments is a JSON string.
@@ -77,16 +83,22 @@ const (
 	FinishToolCalls     = "tool_calls"
 	FinishLength        = "length"
 	FinishContentFilter = "content_filter"
+	// FinishRefusal: the model declined to answer (Anthropic's refusal,
+	// Gemini's SAFETY and blocked prompts); the reply may be empty.
+	FinishRefusal = "refusal"
 )
 
 // ChatResponse is the model's complete answer.
 type ChatResponse struct {
-	Content      string
-	Reasoning    string // native reasoning text, when the provider returns it
-	ToolCalls    []ToolCall
-	FinishReason string
-	Usage        Usage
-	Model        string
+	Content   string
+	Reasoning string // native reasoning text, when the provider returns it
+	// ReasoningSignature is the provider's signature of Reasoning
+	// (Anthropic thinking, Gemini thought signatures), to send back as is.
+	ReasoningSignature string
+	ToolCalls          []ToolCall
+	FinishReason       string
+	Usage              Usage
+	Model              string
 }
 
 // Delta is one streamed increment of a ChatResponse. ToolCallIndex says

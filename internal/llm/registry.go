@@ -126,7 +126,11 @@ func (r *Registry) Client(cfg letta.LLMConfig) (Client, error) {
 	if p == nil {
 		return nil, disabled(name, letta.Deref(cfg.Handle))
 	}
-	return p.Client(cfg)
+	c, err := p.Client(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("client for %s: %w", name, err)
+	}
+	return repairingClient{next: c}, nil
 }
 
 // Embedder returns the embedder for an embedding config.
@@ -139,7 +143,7 @@ func (r *Registry) Embedder(cfg letta.EmbeddingConfig) (Embedder, error) {
 	if p == nil || p.Embedder() == nil {
 		return nil, disabled(name, letta.Deref(cfg.Handle))
 	}
-	return p.Embedder(), nil
+	return repairingEmbedder{next: p.Embedder()}, nil
 }
 
 // LLMs lists every enabled provider's chat models.

@@ -54,6 +54,8 @@ type Store interface {
 	StepStore
 	RunStore
 	LeaseStore
+	PassageStore
+	IdentityStore
 
 	// InTx runs fn with a Store whose every call is part of one transaction,
 	// committed when fn returns nil and rolled back when it returns an error
@@ -111,10 +113,11 @@ type AgentStore interface {
 
 // CreateAgentParams is the input of CreateAgent.
 type CreateAgentParams struct {
-	Agent    letta.Agent
-	BlockIDs []string
-	ToolIDs  []string
-	Tags     []string
+	Agent       letta.Agent
+	BlockIDs    []string
+	ToolIDs     []string
+	Tags        []string
+	IdentityIDs []string // ErrNotFound for an unknown identity
 }
 
 // ListAgentsParams filters ListAgents. Empty fields do not filter.
@@ -124,7 +127,13 @@ type ListAgentsParams struct {
 	Tags         []string // any of them, or all with MatchAllTags
 	MatchAllTags bool
 	ProjectID    string
-	Page         Page
+	// IdentityID keeps agents linked to this identity, IdentifierKeys those
+	// linked to an identity with any of these keys, IDs those with any of
+	// these ids.
+	IdentityID     string
+	IdentifierKeys []string
+	IDs            []string
+	Page           Page
 }
 
 // BlockStore keeps memory blocks.

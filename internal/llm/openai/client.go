@@ -3,10 +3,8 @@ package openai
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -81,9 +79,10 @@ func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if info, ok := req.Context().Value(attemptKey{}).(*attemptInfo); ok {
 		info.status = resp.StatusCode
-		info.retryAfter = parseRetryAfter(resp.Header, time.Now())
+		info.retryAfter = llm.ParseRetryAfter(resp.Header, time.Now())
 	}
 	if req.Header.Get("Accept") == "text/event-stream" && resp.StatusCode < 300 {
+		resp.Body = aliasReasoningStream(resp.Body)
 		return resp, nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -91,53 +90,33 @@ func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, &transportError{fmt.Errorf("read response body: %w", err)}
 	}
+	if resp.StatusCode < 300 {
+		body = aliasReasoning(body)
+		resp.ContentLength = int64(len(body))
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
 
-// retry runs call until it succeeds, fails for good, or the retries are
-// spent. Each attempt gets the configured timeout. mayRetry, when set, can
-// forbid a repeat (a stream that already delivered deltas).
+// retry runs call under the shared retry loop (llm.Retry), giving each
+// attempt a record of what the transport saw so classify can use the
+// status and Retry-After. mayRetry, when set, can forbid a repeat.
 func (c *Client) retry(ctx context.Context, call func(context.Context) error, mayRetry func() bool) error {
-	for attempt := 0; ; attempt++ {
-		info := &attemptInfo{}
-		actx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, info), c.cfg.Timeout)
-		err := call(actx)
-		info.timedOut = errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-		cancel()
-		if err == nil {
-			return nil
-		}
-		err = c.classify(ctx, err, info)
-		var apiErr *llm.APIError
-		if !errors.As(err, &apiErr) || !apiErr.Retryable() || attempt >= c.cfg.MaxRetries ||
-			(mayRetry != nil && !mayRetry()) {
-			return err
-		}
-		if werr := sleep(ctx, c.backoff(attempt, apiErr.RetryAfter)); werr != nil {
-			return fmt.Errorf("wait to retry after %w: %w", err, werr)
-		}
-	}
+	var info *attemptInfo
+	return llm.Retry(ctx, c.policy(), func(actx context.Context) error {
+		info = &attemptInfo{}
+		return call(context.WithValue(actx, attemptKey{}, info))
+	}, func(err error, timedOut bool) error {
+		info.timedOut = timedOut
+		return c.classify(ctx, err, info)
+	}, mayRetry)
 }
 
-// backoff is the wait before attempt+1: Retry-After when the server gave
-// one, else exponential from RetryBaseDelay with jitter; both capped.
+func (c *Client) policy() llm.RetryPolicy {
+	return llm.RetryPolicy{MaxRetries: c.cfg.MaxRetries, BaseDelay: c.cfg.RetryBaseDelay, Timeout: c.cfg.Timeout}
+}
+
+// backoff is the wait before attempt+1 under this client's policy.
 func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 {
-		return min(retryAfter, MaxRetryDelay)
-	}
-	d := min(c.cfg.RetryBaseDelay<<attempt, MaxRetryDelay)
-	half := d / 2
-	return half + rand.N(half+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return llm.Backoff(c.policy(), attempt, retryAfter)
 }

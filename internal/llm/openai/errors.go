@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,15 +44,15 @@ func (c *Client) classify(parent context.Context, err error, info *attemptInfo) 
 	var reqErr *goopenai.RequestError
 	var netErr net.Error
 	switch {
+	case errors.As(err, &reqErr): // before APIError: it may wrap an empty one
+		e.StatusCode = reqErr.HTTPStatusCode
+		e.Message = bodyMessage(reqErr.Body, reqErr.HTTPStatus)
+		e.Kind = kindFor(e.StatusCode, "", "", e.Message)
 	case errors.As(err, &oaErr):
 		e.StatusCode = oaErr.HTTPStatusCode
 		e.Message = oaErr.Message
 		e.Code = codeString(oaErr.Code)
 		e.Kind = kindFor(e.StatusCode, e.Code, oaErr.Type, e.Message)
-	case errors.As(err, &reqErr):
-		e.StatusCode = reqErr.HTTPStatusCode
-		e.Message = bodyMessage(reqErr.Body, reqErr.HTTPStatus)
-		e.Kind = kindFor(e.StatusCode, "", "", e.Message)
 	case (info != nil && info.timedOut) || errors.Is(err, context.DeadlineExceeded):
 		e.Kind = llm.ErrKindTimeout
 		e.Message = fmt.Sprintf("no complete answer within %s", c.cfg.Timeout)
@@ -172,26 +171,5 @@ func (c *Client) redact(msg string) string {
 	return msg
 }
 
-// parseRetryAfter reads Retry-After (seconds or an HTTP date) or OpenAI's
-// retry-after-ms; zero when absent or unparsable.
-func parseRetryAfter(h http.Header, now time.Time) time.Duration {
-	if ms := h.Get("Retry-After-Ms"); ms != "" {
-		if v, err := strconv.ParseFloat(ms, 64); err == nil && v > 0 {
-			return time.Duration(v * float64(time.Millisecond))
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
+// parseRetryAfter is llm.ParseRetryAfter (kept for the tests).
+func parseRetryAfter(h http.Header, now time.Time) time.Duration { return llm.ParseRetryAfter(h, now) }

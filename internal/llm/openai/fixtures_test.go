@@ -135,7 +135,9 @@ func TestXAIStreamFixtures(t *testing.T) {
 					}
 				}
 				if u := ch.Usage; u != nil {
-					want.Usage = llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens,
+					// xAI's completion_tokens excludes reasoning; the client
+					// reports it OpenAI's way (reasoning included).
+					want.Usage = llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens + u.Details.ReasoningTokens, TotalTokens: u.TotalTokens,
 						ReasoningTokens: u.Details.ReasoningTokens, CachedInputTokens: u.PromptDetails.CachedTokens}
 				}
 			}
@@ -209,7 +211,8 @@ func TestResponseFixtures(t *testing.T) {
 				Reasoning:    "First, the user is asking about the weather in San Francisco. I have a function available called \"weather\" that gets the weather for a location.\n\nThe function requires a parameter: \"location\", which is a string. The user has provided \"San Francisco\" as the location, so that's clear and inferable.\n\nI should call this function to advance the user's request.",
 				ToolCalls:    []llm.ToolCall{{ID: "call_93562515", Name: "weather", Arguments: `{"location":"San Francisco"}`}},
 				FinishReason: llm.FinishToolCalls, Model: "grok-3-mini",
-				Usage: llm.Usage{PromptTokens: 291, CompletionTokens: 26, TotalTokens: 506, ReasoningTokens: 189, CachedInputTokens: 244},
+				// xAI excludes reasoning from completion_tokens; reported OpenAI's way.
+				Usage: llm.Usage{PromptTokens: 291, CompletionTokens: 26 + 189, TotalTokens: 506, ReasoningTokens: 189, CachedInputTokens: 244},
 			},
 		},
 	}

@@ -8,7 +8,9 @@ import (
 	"cmp"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
@@ -23,11 +25,11 @@ const (
 
 // Defaults for the zero Config fields.
 const (
-	DefaultMaxRetries     = 3
-	DefaultRetryBaseDelay = 500 * time.Millisecond
-	DefaultTimeout        = 5 * time.Minute
+	DefaultMaxRetries     = llm.DefaultMaxRetries
+	DefaultRetryBaseDelay = llm.DefaultRetryBaseDelay
+	DefaultTimeout        = llm.DefaultTimeout
 	// MaxRetryDelay caps one wait between attempts, Retry-After included.
-	MaxRetryDelay = 60 * time.Second
+	MaxRetryDelay = llm.MaxRetryDelay
 	// DefaultContextWindow is assumed for models an operator deployed
 	// behind a compatible endpoint.
 	DefaultContextWindow = 128000
@@ -59,19 +61,32 @@ type Config struct {
 type Provider struct {
 	cfg    Config
 	client *Client
+
+	mu         sync.Mutex
+	discovered []chatModel // set by Discover
 }
 
 var _ llm.Provider = (*Provider)(nil)
 
+// defaultBaseURLs are the endpoints of the providers known by name; a
+// local server's is where it listens by default.
+var defaultBaseURLs = map[string]string{
+	"openai": DefaultBaseURL,
+	"xai":    XAIBaseURL,
+	"ollama": "http://localhost:11434/v1",
+	"vllm":   "http://localhost:8000/v1",
+}
+
 // New returns a provider; zero Config fields take their defaults.
 func New(cfg Config) *Provider {
 	cfg.Name = cmp.Or(cfg.Name, "openai")
-	def := DefaultBaseURL
-	if cfg.Name == "xai" {
-		def = XAIBaseURL
+	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, defaultBaseURLs[cfg.Name], DefaultBaseURL), "/")
+	if cfg.EndpointType == "" {
+		cfg.EndpointType = "openai"
+		if _, known := defaultBaseURLs[cfg.Name]; known {
+			cfg.EndpointType = cfg.Name // Letta's model_endpoint_type: xai, ollama, vllm
+		}
 	}
-	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, def), "/")
-	cfg.EndpointType = cmp.Or(cfg.EndpointType, map[bool]string{true: "xai", false: "openai"}[cfg.Name == "xai"])
 	switch {
 	case cfg.MaxRetries == 0:
 		cfg.MaxRetries = DefaultMaxRetries
@@ -98,9 +113,10 @@ func (p *Provider) official() bool {
 	return p.cfg.BaseURL == DefaultBaseURL || p.cfg.BaseURL == XAIBaseURL
 }
 
-// LLMs lists the known chat models of the provider.
+// LLMs lists the known chat models of the provider, then those Discover
+// found on the server.
 func (p *Provider) LLMs() []letta.LLMConfig {
-	models := knownModels(p.cfg.Name)
+	models := append(slices.Clone(knownModels(p.cfg.Name)), p.discoveredModels()...)
 	out := make([]letta.LLMConfig, 0, len(models))
 	for _, m := range models {
 		out = append(out, p.llmConfig(m.name, m.contextWindow))
@@ -115,8 +131,8 @@ func (p *Provider) DefaultLLM(model string) (letta.LLMConfig, bool) {
 		return letta.LLMConfig{}, false
 	}
 	base := dateSuffix.ReplaceAllString(model, "")
-	for _, m := range knownModels(p.cfg.Name) {
-		if m.name == base {
+	for _, m := range append(slices.Clone(knownModels(p.cfg.Name)), p.discoveredModels()...) {
+		if m.name == model || m.name == base {
 			return p.llmConfig(model, m.contextWindow), true
 		}
 	}
@@ -142,9 +158,10 @@ func (p *Provider) llmConfig(model string, contextWindow int) letta.LLMConfig {
 	}
 }
 
-// EmbeddingModels lists OpenAI's embedding models (not offered by xai).
+// EmbeddingModels lists OpenAI's embedding models (only for the openai
+// provider and other compatible endpoints; xAI, Ollama and vLLM list none).
 func (p *Provider) EmbeddingModels() []letta.EmbeddingConfig {
-	if p.cfg.Name == "xai" {
+	if !p.embeds() {
 		return []letta.EmbeddingConfig{}
 	}
 	out := make([]letta.EmbeddingConfig, 0, len(embeddingModels))
@@ -167,7 +184,7 @@ func (p *Provider) Client(letta.LLMConfig) (llm.Client, error) { return p.client
 
 // Embedder returns the provider's client, which also embeds.
 func (p *Provider) Embedder() llm.Embedder {
-	if p.cfg.Name == "xai" {
+	if !p.embeds() {
 		return nil
 	}
 	return p.client
@@ -176,3 +193,11 @@ func (p *Provider) Embedder() llm.Embedder {
 // APIClient returns the concrete client (chat, streaming and embeddings),
 // for callers that want it without going through llm.Provider.
 func (p *Provider) APIClient() *Client { return p.client }
+
+func (p *Provider) embeds() bool {
+	switch p.cfg.Name {
+	case "xai", "ollama", "vllm":
+		return false
+	}
+	return true
+}

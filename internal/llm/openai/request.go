@@ -124,6 +124,12 @@ func fromWireUsage(u *goopenai.Usage) llm.Usage {
 	if d := u.CompletionTokensDetails; d != nil {
 		out.ReasoningTokens = d.ReasoningTokens
 	}
+	// xAI counts reasoning outside completion_tokens (total = prompt +
+	// completion + reasoning); OpenAI counts it inside. Normalise to
+	// OpenAI's meaning so usage adds up the same for every provider.
+	if out.ReasoningTokens > 0 && out.PromptTokens+out.CompletionTokens+out.ReasoningTokens == out.TotalTokens {
+		out.CompletionTokens += out.ReasoningTokens
+	}
 	if d := u.PromptTokensDetails; d != nil {
 		out.CachedInputTokens = d.CachedTokens
 	}

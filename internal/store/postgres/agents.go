@@ -43,6 +43,7 @@ func scanAgent(row scanner) (*letta.Agent, error) {
 func agentData(a *letta.Agent) ([]byte, error) {
 	cp := *a
 	cp.Tags, cp.Tools, cp.Blocks, cp.Secrets, cp.MessageIDs = nil, nil, nil, nil, nil
+	cp.Identities, cp.IdentityIDs = nil, nil
 	cp.Memory = letta.Memory{}
 	return encodeData(&cp)
 }
@@ -76,6 +77,11 @@ func (s *Store) CreateAgent(ctx context.Context, p store.CreateAgentParams) (*le
 		}
 		if err := tx.insertToolLinks(ctx, a.ID, p.ToolIDs); err != nil {
 			return err
+		}
+		if len(p.IdentityIDs) > 0 {
+			if err := tx.SetAgentIdentities(ctx, a.ID, p.IdentityIDs); err != nil {
+				return err
+			}
 		}
 		var err error
 		created, err = tx.GetAgent(ctx, a.ID)
@@ -113,6 +119,17 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 	}
 	if p.ProjectID != "" {
 		f.where("project_id = " + f.arg(p.ProjectID))
+	}
+	if p.IdentityID != "" {
+		f.where(`EXISTS (SELECT 1 FROM identities_agents l
+			WHERE l.agent_id = agents.id AND l.identity_id = ` + f.arg(p.IdentityID) + `)`)
+	}
+	if len(p.IdentifierKeys) > 0 {
+		f.where(`EXISTS (SELECT 1 FROM identities_agents l JOIN identities i ON i.id = l.identity_id
+			WHERE l.agent_id = agents.id AND i.identifier_key = ANY(` + f.arg(distinct(p.IdentifierKeys)) + `))`)
+	}
+	if len(p.IDs) > 0 {
+		f.where("id = ANY(" + f.arg(distinct(p.IDs)) + ")")
 	}
 	if len(p.Tags) > 0 {
 		tags := distinct(p.Tags)
@@ -208,6 +225,10 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 	})
 	if err != nil {
 		return fmt.Errorf("load tools: %w", err)
+	}
+
+	if err := s.loadAgentIdentities(ctx, byID, ids); err != nil {
+		return err
 	}
 
 	for _, a := range agents {

@@ -19,7 +19,7 @@ func agentData(a *letta.Agent) (string, string, error) {
 	cp := *a
 	cp.Blocks, cp.Tools, cp.Tags = nil, nil, nil
 	cp.Memory = letta.Memory{}
-	cp.Secrets, cp.Identities = nil, nil
+	cp.Secrets, cp.Identities, cp.IdentityIDs = nil, nil, nil
 	cp.MessageIDs = nil
 	data, err := json.Marshal(&cp)
 	if err != nil {
@@ -83,6 +83,11 @@ func (s *Store) CreateAgent(ctx context.Context, p store.CreateAgentParams) (*le
 		}
 		if err := tx.insertTags(ctx, a.ID, p.Tags); err != nil {
 			return err
+		}
+		if len(p.IdentityIDs) > 0 {
+			if err := tx.SetAgentIdentities(ctx, a.ID, p.IdentityIDs); err != nil {
+				return err
+			}
 		}
 		var err error
 		out, err = tx.GetAgent(ctx, a.ID)
@@ -161,7 +166,13 @@ func (s *Store) fillRelations(ctx context.Context, a *letta.Agent) error {
 	if a.Tags, err = s.strings(ctx, agentTagsSQL, a.ID); err != nil {
 		return fmt.Errorf("load tags: %w", err)
 	}
-	a.IdentityIDs = []string{}
+	if a.Identities, err = s.agentIdentities(ctx, a.ID); err != nil {
+		return err
+	}
+	a.IdentityIDs = make([]string, 0, len(a.Identities))
+	for _, i := range a.Identities {
+		a.IdentityIDs = append(a.IdentityIDs, i.ID)
+	}
 	a.Normalize()
 	return nil
 }
@@ -180,6 +191,16 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 	}
 	if p.ProjectID != "" {
 		q.add("project_id = ?", p.ProjectID)
+	}
+	if p.IdentityID != "" {
+		q.add("id IN (SELECT agent_id FROM identities_agents WHERE identity_id = ?)", p.IdentityID)
+	}
+	if keys := uniq(p.IdentifierKeys); len(keys) > 0 {
+		q.add(`id IN (SELECT l.agent_id FROM identities_agents l JOIN identities i ON i.id = l.identity_id
+			WHERE i.identifier_key IN (`+placeholders(len(keys))+`))`, anys(keys)...)
+	}
+	if ids := uniq(p.IDs); len(ids) > 0 {
+		q.add("id IN ("+placeholders(len(ids))+")", anys(ids)...)
 	}
 	if tags := uniq(p.Tags); len(tags) > 0 {
 		in := "SELECT agent_id FROM agent_tags WHERE tag IN (" + placeholders(len(tags)) + ")"

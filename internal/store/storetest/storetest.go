@@ -33,7 +33,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Messages", func(t *testing.T) { testMessages(t, newStore) })
 	t.Run("Steps", func(t *testing.T) { testSteps(t, newStore) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, newStore) })
+	t.Run("Passages", func(t *testing.T) { testPassages(t, newStore) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, newStore) })
+	t.Run("Identities", func(t *testing.T) { testIdentities(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 }

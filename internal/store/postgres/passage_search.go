@@ -1,0 +1,294 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store"
+)
+
+// Vector index limits of pgvector: HNSW indexes vector up to 2000
+// dimensions and halfvec up to 4000. Larger embeddings are searched exactly.
+const (
+	maxVectorIndexDim  = 2000
+	maxHalfvecIndexDim = 4000
+)
+
+// exactSearchMax is the number of an agent's passages up to which a vector
+// search scans them exactly (agent btree, exact cosine) instead of using the
+// HNSW index: below it the exact scan is as fast and has perfect recall
+// (docs/benchmarks.md, "Archival search").
+const exactSearchMax = 10000
+
+// indexedExpr returns the expression the dimension's HNSW index is built
+// on, its operator class, and whether dim has an index at all.
+func indexedExpr(dim int) (expr, opclass string, ok bool) {
+	d := strconv.Itoa(dim)
+	switch {
+	case dim <= 0:
+		return "", "", false
+	case dim <= maxVectorIndexDim:
+		return "(embedding::vector(" + d + "))", "vector_cosine_ops", true
+	case dim <= maxHalfvecIndexDim:
+		return "(embedding::halfvec(" + d + "))", "halfvec_cosine_ops", true
+	}
+	return "", "", false
+}
+
+func vectorIndexName(dim int) string { return "passages_embedding_" + strconv.Itoa(dim) + "_hnsw" }
+
+// ensureVectorIndex creates the partial HNSW index of one embedding
+// dimension if it does not exist yet (see the 000003 migration). It runs in
+// the caller's transaction, serialized across servers by an advisory lock,
+// so two first inserts of a new dimension do not race.
+func (s *Store) ensureVectorIndex(ctx context.Context, dim int) error {
+	expr, opclass, ok := indexedExpr(dim)
+	if !ok {
+		return nil
+	}
+	name := vectorIndexName(dim)
+	var exists bool
+	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("look up vector index: %w", interpretError(err))
+	}
+	if exists {
+		return nil
+	}
+	if _, err := s.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('letta.passages.vector_index'))`); err != nil {
+		return fmt.Errorf("lock vector index creation: %w", interpretError(err))
+	}
+	// dim is an int, so the DDL carries no input text.
+	ddl := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON passages USING hnsw (%s %s) WHERE embedding_dim = %d`,
+		name, expr, opclass, dim)
+	if _, err := s.q.Exec(ctx, ddl); err != nil {
+		return fmt.Errorf("create vector index for %d dimensions: %w", dim, interpretError(err))
+	}
+	return nil
+}
+
+// searchFilter adds a search's filters (not its query) on passages p.
+func searchFilter(p store.SearchPassagesParams) *filter {
+	var f filter
+	if p.AgentID != "" {
+		f.where("p.agent_id = " + f.arg(p.AgentID))
+	}
+	if len(p.Tags) > 0 {
+		op := " && "
+		if p.MatchAllTags {
+			op = " @> "
+		}
+		f.where("p.tags" + op + f.arg(p.Tags) + "::text[]")
+	}
+	if p.StartDate != nil {
+		f.where("p.created_at >= " + f.arg(*p.StartDate))
+	}
+	if p.EndDate != nil {
+		f.where("p.created_at <= " + f.arg(*p.EndDate))
+	}
+	return &f
+}
+
+// SearchPassages ranks passages by cosine distance (pgvector), by
+// ts_rank over the English tsvector, or both fused by reciprocal rank.
+func (s *Store) SearchPassages(ctx context.Context, p store.SearchPassagesParams) ([]store.PassageHit, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = store.DefaultSearchLimit
+	}
+	terms := store.TextQueryTerms(p.Query)
+	hasVector, hasText := len(p.Embedding) > 0, len(terms) > 0
+	if !hasVector && !hasText {
+		return s.newestPassages(ctx, p, limit)
+	}
+	n := limit
+	if hasVector && hasText {
+		n = store.SearchCandidates(limit)
+	}
+	var vec, text []store.RankedID
+	err := s.transact(ctx, func(tx *Store) error {
+		var err error
+		if hasVector {
+			if vec, err = tx.vectorCandidates(ctx, p, n); err != nil {
+				return err
+			}
+		}
+		if hasText {
+			if text, err = tx.textCandidates(ctx, p, terms, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search passages: %w", err)
+	}
+	hits := store.FuseRanks(vec, text, limit, hasVector && hasText)
+	if err := s.fillHits(ctx, hits); err != nil {
+		return nil, fmt.Errorf("search passages: %w", err)
+	}
+	return hits, nil
+}
+
+// vectorCandidates returns the n passages nearest to the query vector (of
+// the same dimension), best first. It runs in a transaction (for SET LOCAL).
+func (s *Store) vectorCandidates(ctx context.Context, p store.SearchPassagesParams, n int) ([]store.RankedID, error) {
+	dim := len(p.Embedding)
+	useIndex, err := s.useVectorIndex(ctx, p.AgentID, dim)
+	if err != nil {
+		return nil, err
+	}
+	if useIndex {
+		out, err := s.indexedCandidates(ctx, p, n)
+		if err != nil || len(out) == n {
+			return out, err
+		}
+		// The filters left the index scan short of n: fall back to the exact
+		// scan rather than return fewer hits than exist.
+	}
+	f := searchFilter(p)
+	f.where("p.embedding_dim = " + f.arg(dim))
+	q := `SELECT p.id, p.embedding <=> ` + f.arg(pgvector.NewVector(p.Embedding)) + ` AS d FROM passages p` +
+		f.clause() + ` ORDER BY d, p.id LIMIT ` + strconv.Itoa(n)
+	return s.rankedIDs(ctx, q, f.args, true)
+}
+
+// useVectorIndex reports whether a search should use the dimension's HNSW
+// index: it exists, and the agent (if any) has more than exactSearchMax
+// passages.
+func (s *Store) useVectorIndex(ctx context.Context, agentID string, dim int) (bool, error) {
+	if _, _, ok := indexedExpr(dim); !ok {
+		return false, nil
+	}
+	if agentID != "" {
+		var many bool
+		const q = `SELECT count(*) > $2 FROM (SELECT 1 FROM passages WHERE agent_id = $1 LIMIT $2 + 1) x`
+		if err := s.q.QueryRow(ctx, q, agentID, exactSearchMax).Scan(&many); err != nil {
+			return false, interpretError(err)
+		}
+		if !many {
+			return false, nil
+		}
+	}
+	var exists bool
+	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, vectorIndexName(dim)).Scan(&exists); err != nil {
+		return false, interpretError(err)
+	}
+	return exists, nil
+}
+
+// indexedCandidates searches through the HNSW index with pgvector's
+// iterative scan (so filters do not starve the result), then orders the
+// candidates by exact distance.
+func (s *Store) indexedCandidates(ctx context.Context, p store.SearchPassagesParams, n int) ([]store.RankedID, error) {
+	dim := len(p.Embedding)
+	expr, _, _ := indexedExpr(dim)
+	typ := strings.TrimSuffix(strings.TrimPrefix(expr, "(embedding::"), ")")
+	for _, set := range []string{
+		`SET LOCAL hnsw.iterative_scan = relaxed_order`,
+		`SET LOCAL hnsw.ef_search = ` + strconv.Itoa(min(max(40, 2*n), 1000)),
+	} {
+		if _, err := s.q.Exec(ctx, set); err != nil {
+			return nil, fmt.Errorf("configure vector search: %w", interpretError(err))
+		}
+	}
+	f := searchFilter(p)
+	f.where("p.embedding_dim = " + f.arg(dim))
+	dist := expr + " <=> " + f.arg(pgvector.NewVector(p.Embedding)) + "::" + typ
+	q := `SELECT id, d FROM (SELECT p.id, ` + dist + ` AS d FROM passages p` + f.clause() +
+		` ORDER BY ` + dist + ` LIMIT ` + strconv.Itoa(n) + `) x ORDER BY d, id`
+	return s.rankedIDs(ctx, q, f.args, true)
+}
+
+// textCandidates returns the n best full-text matches (any of the terms),
+// ranked by ts_rank.
+func (s *Store) textCandidates(ctx context.Context, p store.SearchPassagesParams, terms []string, n int) ([]store.RankedID, error) {
+	f := searchFilter(p)
+	tsq := "to_tsquery('english', " + f.arg(strings.Join(terms, " | ")) + ")"
+	f.where("p.tsv @@ " + tsq)
+	q := `SELECT p.id, ts_rank(p.tsv, ` + tsq + `) AS r FROM passages p` + f.clause() +
+		` ORDER BY r DESC, p.id LIMIT ` + strconv.Itoa(n)
+	return s.rankedIDs(ctx, q, f.args, false)
+}
+
+// rankedIDs runs a query of (id, value) rows; distances become
+// similarities (1 - d).
+func (s *Store) rankedIDs(ctx context.Context, q string, args []any, distance bool) ([]store.RankedID, error) {
+	rows, err := s.q.Query(ctx, q, args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	out := []store.RankedID{}
+	for rows.Next() {
+		var (
+			c store.RankedID
+			v float64
+		)
+		if err := rows.Scan(&c.ID, &v); err != nil {
+			return nil, interpretError(err)
+		}
+		c.Score = v
+		if distance {
+			c.Score = 1 - v
+		}
+		out = append(out, c)
+	}
+	return out, interpretError(rows.Err())
+}
+
+// newestPassages answers a search with neither vector nor text: the newest
+// passages matching the filters, score 0.
+func (s *Store) newestPassages(ctx context.Context, p store.SearchPassagesParams, limit int) ([]store.PassageHit, error) {
+	f := searchFilter(p)
+	q := `SELECT ` + passageColumns + ` FROM passages p` + f.clause() +
+		` ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(limit)
+	rows, err := s.q.Query(ctx, q, f.args...)
+	if err != nil {
+		return nil, fmt.Errorf("search passages: %w", interpretError(err))
+	}
+	ps, err := collect(rows, scanPassage)
+	if err != nil {
+		return nil, fmt.Errorf("search passages: %w", err)
+	}
+	hits := make([]store.PassageHit, len(ps))
+	for i, x := range ps {
+		hits[i] = store.PassageHit{Passage: x}
+	}
+	return hits, nil
+}
+
+// fillHits loads the passages of hits (ids set), in place.
+func (s *Store) fillHits(ctx context.Context, hits []store.PassageHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.Passage.ID
+	}
+	rows, err := s.q.Query(ctx, `SELECT `+passageColumns+` FROM passages p WHERE p.id = ANY($1)`, ids)
+	if err != nil {
+		return interpretError(err)
+	}
+	ps, err := collect(rows, scanPassage)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*letta.Passage, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+	}
+	for i := range hits {
+		p, ok := byID[hits[i].Passage.ID]
+		if !ok {
+			return fmt.Errorf("passage %s vanished during the search: %w", hits[i].Passage.ID, store.ErrNotFound)
+		}
+		hits[i].Passage = p
+	}
+	return nil
+}
