@@ -55,6 +55,22 @@ type Config struct {
 	OpenAIAPIKey  string
 	OpenAIBaseURL string
 
+	// Providers beyond OpenAI; each is enabled by its key (or location)
+	// and its base URL can be overridden for proxies and tests.
+	XAIAPIKey           string
+	XAIBaseURL          string
+	AnthropicAPIKey     string
+	AnthropicBaseURL    string
+	GoogleCloudProject  string
+	GoogleCloudLocation string
+	VertexBaseURL       string
+	// VertexAccessToken, when set, is sent instead of application default
+	// credentials (a token from `gcloud auth print-access-token`).
+	VertexAccessToken string
+	OllamaBaseURL     string
+	VLLMAPIBase       string
+	VLLMAPIKey        string
+
 	DefaultLLM       string
 	DefaultEmbedding string
 	DefaultAgentType letta.AgentType
@@ -144,6 +160,26 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		errs = append(errs, err)
 	}
 	c.OpenAIBaseURL, _ = env("OPENAI_BASE_URL", "OPENAI_API_BASE")
+	for _, k := range []struct {
+		dst  *string
+		name string
+	}{
+		{&c.XAIAPIKey, "XAI_API_KEY"},
+		{&c.AnthropicAPIKey, "ANTHROPIC_API_KEY"},
+		{&c.VertexAccessToken, "GOOGLE_VERTEX_ACCESS_TOKEN"},
+		{&c.VLLMAPIKey, "VLLM_API_KEY"},
+	} {
+		if *k.dst, err = secret(getenv, k.name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.XAIBaseURL, _ = env("XAI_BASE_URL")
+	c.AnthropicBaseURL, _ = env("ANTHROPIC_BASE_URL")
+	c.GoogleCloudProject, _ = env("GOOGLE_CLOUD_PROJECT")
+	c.GoogleCloudLocation, _ = env("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION")
+	c.VertexBaseURL, _ = env("GOOGLE_VERTEX_BASE_URL")
+	c.OllamaBaseURL, _ = env("OLLAMA_BASE_URL")
+	c.VLLMAPIBase, _ = env("VLLM_API_BASE")
 
 	c.DefaultLLM, _ = env("LETTA_DEFAULT_LLM_HANDLE")
 	c.DefaultEmbedding, _ = env("LETTA_DEFAULT_EMBEDDING_HANDLE")
@@ -225,10 +261,23 @@ func (c Config) Validate() error {
 	if !c.DefaultAgentType.Known() {
 		errs = append(errs, fmt.Errorf("invalid LETTA_DEFAULT_AGENT_TYPE %q (want one of memgpt_agent, memgpt_v2_agent, letta_v1_agent, react_agent, workflow_agent, sleeptime_agent)", c.DefaultAgentType))
 	}
-	if c.OpenAIBaseURL != "" {
-		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("invalid OPENAI_BASE_URL %q: want an http(s) URL such as https://api.openai.com/v1", c.OpenAIBaseURL))
+	for _, b := range []struct{ name, value, example string }{
+		{"OPENAI_BASE_URL", c.OpenAIBaseURL, "https://api.openai.com/v1"},
+		{"XAI_BASE_URL", c.XAIBaseURL, "https://api.x.ai/v1"},
+		{"ANTHROPIC_BASE_URL", c.AnthropicBaseURL, "https://api.anthropic.com"},
+		{"GOOGLE_VERTEX_BASE_URL", c.VertexBaseURL, "https://us-central1-aiplatform.googleapis.com/"},
+		{"OLLAMA_BASE_URL", c.OllamaBaseURL, "http://localhost:11434"},
+		{"VLLM_API_BASE", c.VLLMAPIBase, "http://localhost:8000/v1"},
+	} {
+		if b.value == "" {
+			continue
 		}
+		if u, err := url.Parse(b.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("invalid %s %q: want an http(s) URL such as %s", b.name, b.value, b.example))
+		}
+	}
+	if (c.GoogleCloudProject == "") != (c.GoogleCloudLocation == "") {
+		errs = append(errs, errors.New("google vertex needs both GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION"))
 	}
 	for _, h := range []struct{ name, value string }{
 		{"LETTA_DEFAULT_LLM_HANDLE", c.DefaultLLM},
@@ -314,6 +363,14 @@ func (c Config) attrs() []slog.Attr {
 		slog.Bool("secure", c.Secure),
 		slog.String("openai_api_key", redact(c.OpenAIAPIKey)),
 		slog.String("openai_base_url", redactURL(c.OpenAIBaseURL)),
+		slog.String("xai_api_key", redact(c.XAIAPIKey)),
+		slog.String("anthropic_api_key", redact(c.AnthropicAPIKey)),
+		slog.String("google_cloud_project", c.GoogleCloudProject),
+		slog.String("google_cloud_location", c.GoogleCloudLocation),
+		slog.String("google_vertex_access_token", redact(c.VertexAccessToken)),
+		slog.String("ollama_base_url", redactURL(c.OllamaBaseURL)),
+		slog.String("vllm_api_base", redactURL(c.VLLMAPIBase)),
+		slog.String("vllm_api_key", redact(c.VLLMAPIKey)),
 		slog.String("default_llm", c.DefaultLLM),
 		slog.String("default_embedding", c.DefaultEmbedding),
 		slog.String("default_agent_type", string(c.DefaultAgentType)),

@@ -13,7 +13,10 @@ import (
 	"github.com/letta-server/letta-server/internal/agent"
 	"github.com/letta-server/letta-server/internal/api"
 	"github.com/letta-server/letta-server/internal/llm"
+	"github.com/letta-server/letta-server/internal/llm/anthropic"
+	"github.com/letta-server/letta-server/internal/llm/ollama"
 	"github.com/letta-server/letta-server/internal/llm/openai"
+	"github.com/letta-server/letta-server/internal/llm/vertex"
 	"github.com/letta-server/letta-server/internal/store"
 	"github.com/letta-server/letta-server/internal/store/postgres"
 	"github.com/letta-server/letta-server/internal/store/sqlite"
@@ -41,7 +44,11 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 		logger.Info("marked interrupted runs failed", slog.Int("runs", n))
 	}
 
-	models := llm.NewRegistry(providers(cfg)...)
+	enabled, err := providers(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	models := llm.NewRegistry(enabled...)
 	engine := agent.New(agent.Config{
 		Store:            st,
 		Models:           models,
@@ -129,8 +136,11 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 	return st, nil
 }
 
-// providers returns the model providers the configuration enables.
-func providers(cfg Config) []llm.Provider {
+// providers returns the model providers the configuration enables, in
+// the order handles without a provider prefix are looked up. Local
+// servers (Ollama, vLLM) are asked which models they serve; one that does
+// not answer is still enabled (any model name is accepted) and logged.
+func providers(ctx context.Context, cfg Config, logger *slog.Logger) ([]llm.Provider, error) {
 	var ps []llm.Provider
 	if cfg.OpenAIAPIKey != "" {
 		ps = append(ps, openai.New(openai.Config{
@@ -139,5 +149,42 @@ func providers(cfg Config) []llm.Provider {
 			BaseURL: cfg.OpenAIBaseURL,
 		}))
 	}
-	return ps
+	if cfg.AnthropicAPIKey != "" {
+		ps = append(ps, anthropic.New(anthropic.Config{APIKey: cfg.AnthropicAPIKey, BaseURL: cfg.AnthropicBaseURL}))
+	}
+	if cfg.GoogleCloudProject != "" && cfg.GoogleCloudLocation != "" {
+		p, err := vertex.New(ctx, vertex.Config{
+			Project: cfg.GoogleCloudProject, Location: cfg.GoogleCloudLocation,
+			BaseURL: cfg.VertexBaseURL, AccessToken: cfg.VertexAccessToken,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("enable google_vertex: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if cfg.XAIAPIKey != "" {
+		ps = append(ps, openai.New(openai.Config{Name: "xai", APIKey: cfg.XAIAPIKey, BaseURL: cfg.XAIBaseURL}))
+	}
+	discover := func(name string, p interface{ Discover(context.Context) error }) {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := p.Discover(dctx); err != nil {
+			logger.Warn("list local models", slog.String("provider", name), slog.Any("error", err))
+		}
+	}
+	if cfg.OllamaBaseURL != "" {
+		p := ollama.New(ollama.Config{BaseURL: cfg.OllamaBaseURL})
+		discover("ollama", p)
+		ps = append(ps, p)
+	}
+	if cfg.VLLMAPIBase != "" {
+		base := strings.TrimRight(cfg.VLLMAPIBase, "/")
+		if !strings.HasSuffix(base, "/v1") {
+			base += "/v1"
+		}
+		p := openai.New(openai.Config{Name: "vllm", APIKey: cfg.VLLMAPIKey, BaseURL: base})
+		discover("vllm", p)
+		ps = append(ps, p)
+	}
+	return ps, nil
 }

@@ -61,6 +61,13 @@ describeStores("archival memory (passages)", (env) => {
         tools: ["archival_memory_insert", "archival_memory_search"],
         memory_blocks: [{ label: "persona", value: "A helpful test agent." }],
       });
+      // The 0.1.x adapter creates agents without a tools list: attach them.
+      for (const name of ["archival_memory_insert", "archival_memory_search"]) {
+        if ((agent.tools ?? []).some((t) => t.name === name)) continue;
+        const [tool] = await client.listTools({ name });
+        assert.ok(tool, `base tool ${name} exists`);
+        await client.attachTool(agent.id, tool.id);
+      }
 
       await env.stack.resetLLM();
       await env.stack.scriptLLM([

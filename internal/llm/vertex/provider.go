@@ -37,6 +37,9 @@ type Config struct {
 	// itself (tests give one that does not). When nil, application default
 	// credentials are found at New and used.
 	HTTPClient *http.Client
+	// AccessToken, when set (and HTTPClient is not), is sent as the bearer
+	// token instead of looking up application default credentials.
+	AccessToken string
 	// Retry says how often and how patiently calls are repeated.
 	Retry llm.RetryPolicy
 }
@@ -58,6 +61,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	cfg.Retry = cfg.Retry.WithDefaults()
 	hc := cfg.HTTPClient
+	if hc == nil && cfg.AccessToken != "" {
+		hc = &http.Client{Transport: bearerTransport{token: cfg.AccessToken, next: http.DefaultTransport}}
+	}
 	if hc == nil {
 		creds, err := credentials.DetectDefault(&credentials.DetectOptions{Scopes: []string{cloudPlatformScope}})
 		if err != nil {
@@ -177,3 +183,15 @@ func (p *Provider) Embedder() llm.Embedder { return p.client }
 
 // APIClient returns the concrete client.
 func (p *Provider) APIClient() *Client { return p.client }
+
+// bearerTransport adds a fixed access token to every request.
+type bearerTransport struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	return t.next.RoundTrip(req)
+}
