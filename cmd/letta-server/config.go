@@ -82,6 +82,11 @@ type Config struct {
 	NoMigrate bool
 	// ShutdownTimeout bounds how long in-flight requests may drain.
 	ShutdownTimeout time.Duration
+
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string
+	// BasePath is the path prefix a reverse proxy forwards unstripped.
+	BasePath string
 }
 
 // Backend names the store the Config selects: "postgres" or "sqlite".
@@ -194,11 +199,20 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	format, _ := env("LETTA_LOG_FORMAT")
 	c.LogFormat = strings.ToLower(cmp.Or(format, "text"))
 	c.ShutdownTimeout = defaultShutdownTimeout
+	if d, name := env("LETTA_SHUTDOWN_TIMEOUT"); d != "" {
+		if c.ShutdownTimeout, err = time.ParseDuration(d); err != nil || c.ShutdownTimeout <= 0 {
+			errs = append(errs, fmt.Errorf("invalid %s: %q (want a duration such as 30s)", name, d))
+		}
+	}
+	if c.CORSOrigins, err = corsOrigins(getenv("LETTA_CORS_ORIGINS")); err != nil {
+		errs = append(errs, err)
+	}
+	c.BasePath, _ = env("LETTA_BASE_PATH")
 
 	fs := flag.NewFlagSet("letta-server", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.Usage = func() {
-		fmt.Fprintf(usage, "Usage: letta-server [flags]\n       letta-server version\n\nConfiguration comes from the environment (see README.md). Flags:\n")
+		fmt.Fprintf(usage, "Usage: letta-server [flags]\n       letta-server migrate [flags]\n       letta-server version\n\nConfiguration comes from the environment (see README.md). Flags:\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.Host, "host", c.Host, "listen host (LETTA_HOST)")
@@ -286,6 +300,9 @@ func (c Config) Validate() error {
 		if h.value != "" && !strings.Contains(h.value, "/") {
 			errs = append(errs, fmt.Errorf("invalid %s %q: want a handle like openai/%s", h.name, h.value, h.value))
 		}
+	}
+	if err := validateBasePath(c.BasePath); err != nil {
+		errs = append(errs, err)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("invalid LETTA_LOG_FORMAT %q (want text or json)", c.LogFormat))
@@ -377,5 +394,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.Bool("no_migrate", c.NoMigrate),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.String("base_path", c.BasePath),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 	}
 }

@@ -146,6 +146,13 @@ func (e *Engine) CreateAgent(ctx context.Context, p CreateAgentParams) (*letta.A
 func (e *Engine) resolveLLM(handle *string, explicit *letta.LLMConfig, windowLimit, maxTokens *int) (letta.LLMConfig, error) {
 	var cfg letta.LLMConfig
 	switch {
+	case explicit != nil && explicit.Model != "":
+		// A full llm_config wins over the handle, as in Letta (the handle
+		// is resolved only when no llm_config is given).
+		cfg = *explicit
+		if err := e.checkExplicitLLM(cfg); err != nil {
+			return cfg, err
+		}
 	case handle != nil && *handle != "":
 		c, err := e.cfg.Models.ResolveLLM(*handle)
 		if err != nil {

@@ -66,6 +66,8 @@ type Config struct {
 	// Sandbox runs custom Python tools; nil = one with the defaults
 	// (python3 from PATH, 60s timeout), built on first use.
 	Sandbox *sandbox.Runner
+	// StepObserver, when set, is told about every step recorded (metrics).
+	StepObserver StepObserver
 }
 
 // Engine creates agents and runs their turns.

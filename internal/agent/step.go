@@ -380,6 +380,7 @@ func (t *turn) stepRow(id string, u llm.Usage, status, stop string, start time.T
 	}
 	ns := time.Since(start).Nanoseconds()
 	st.StepNs = &ns
+	t.e.observeStep(st)
 	return st
 }
 

@@ -30,6 +30,16 @@ type Config struct {
 	// StreamPingInterval is the silence after which a message stream with
 	// include_pings sends a keep-alive ping (0: DefaultStreamPingInterval).
 	StreamPingInterval time.Duration
+	// Requests, when set, is told about every request (metrics).
+	Requests RequestObserver
+	// Metrics, when set, is served at /metrics, behind the password.
+	Metrics http.Handler
+	// CORSOrigins are the browser origins allowed to call the API; "*"
+	// allows any. Empty: no CORS headers (use DefaultCORSOrigins for Letta's).
+	CORSOrigins []string
+	// BasePath is a path prefix ("/letta") that a reverse proxy forwards
+	// without stripping: "/letta/v1/agents" is served as "/v1/agents".
+	BasePath string
 }
 
 // server holds what the handlers share.
@@ -38,10 +48,18 @@ type server struct {
 	log    *slog.Logger
 	pwHash [sha256.Size]byte
 	runs   *runRegistry // runs executing in this process
+
+	corsPolicy corsPolicy
+	openapi    openAPIDoc
 }
 
 // New returns the API's http.Handler.
 func New(cfg Config) http.Handler {
+	return newServer(cfg).routes()
+}
+
+// newServer applies the defaults and returns the shared handler state.
+func newServer(cfg Config) *server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -55,5 +73,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Password != "" {
 		s.pwHash = sha256.Sum256([]byte(cfg.Password))
 	}
-	return s.routes()
+	s.cfg.BasePath = cleanBasePath(cfg.BasePath)
+	s.corsPolicy = newCORSPolicy(cfg.CORSOrigins)
+	return s
 }

@@ -116,8 +116,12 @@ func trimTrailingSlash(next http.Handler) http.Handler {
 	})
 }
 
-// openPaths need no password (health probes).
-var openPaths = map[string]bool{"/v1/health": true, "/latest/health": true}
+// openPaths need no password (health and readiness probes, the API document).
+var openPaths = map[string]bool{
+	"/v1/health": true, "/latest/health": true,
+	"/v1/ready": true, "/latest/ready": true,
+	"/openapi.json": true,
+}
 
 // authenticate requires the server password, when one is set, as
 // "Authorization: Bearer <pw>" or "X-BARE-PASSWORD: password <pw>". Without

@@ -37,10 +37,12 @@ func providerOf(handle *string, fallback string) string {
 	return fallback
 }
 
-// listModels answers GET /v1/models (filters provider_name, provider_type).
+// listModels answers GET /v1/models (filters provider_name, provider_type,
+// provider_category; the last may repeat, e.g. base and byok).
 func (s *server) listModels(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r.URL.Query())
 	wantName, wantType := q.str("provider_name"), q.str("provider_type")
+	wantCategories := r.URL.Query()["provider_category"]
 	out := []modelResponse{}
 	for _, c := range s.cfg.Models.LLMs() {
 		m := modelResponse{
@@ -58,7 +60,8 @@ func (s *server) listModels(w http.ResponseWriter, r *http.Request) error {
 		if m.ProviderName == "" {
 			m.ProviderName = providerOf(c.Handle, c.ModelEndpointType)
 		}
-		if (wantName != "" && m.ProviderName != wantName) || (wantType != "" && m.ProviderType != wantType) {
+		if (wantName != "" && m.ProviderName != wantName) || (wantType != "" && m.ProviderType != wantType) ||
+			!categoryMatches(wantCategories, c.ProviderCategory) {
 			continue
 		}
 		out = append(out, m)
@@ -67,17 +70,45 @@ func (s *server) listModels(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listEmbeddingModels answers GET /v1/models/embedding.
+// The filters are those of GET /v1/models; every server-configured
+// embedding model is in category base.
 func (s *server) listEmbeddingModels(w http.ResponseWriter, r *http.Request) error {
+	q := newQuery(r.URL.Query())
+	wantName, wantType := q.str("provider_name"), q.str("provider_type")
+	wantCategories := r.URL.Query()["provider_category"]
 	out := []embeddingModelResponse{}
 	for _, c := range s.cfg.Models.EmbeddingModels() {
-		out = append(out, embeddingModelResponse{
+		m := embeddingModelResponse{
 			EmbeddingConfig: c,
 			Name:            c.EmbeddingModel,
 			DisplayName:     c.EmbeddingModel,
 			ProviderType:    c.EmbeddingEndpointType,
 			ProviderName:    providerOf(c.Handle, c.EmbeddingEndpointType),
 			ModelType:       "embedding",
-		})
+		}
+		if (wantName != "" && m.ProviderName != wantName) || (wantType != "" && m.ProviderType != wantType) ||
+			!categoryMatches(wantCategories, letta.Ptr("base")) {
+			continue
+		}
+		out = append(out, m)
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// categoryMatches: no filter, or the model's category (default base) is
+// one of the wanted ones.
+func categoryMatches(want []string, category *string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	got := letta.Deref(category)
+	if got == "" {
+		got = "base"
+	}
+	for _, w := range want {
+		if w == got {
+			return true
+		}
+	}
+	return false
 }

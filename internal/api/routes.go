@@ -22,7 +22,7 @@ func (s *server) handle(fn apiFunc) http.HandlerFunc {
 // Python server mounts them). Paths work with and without a trailing slash.
 func (s *server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.logRequests, s.recoverPanics, trimTrailingSlash, s.authenticate, s.rejectNUL)
+	r.Use(s.stripBasePath, withRequestID, s.observeRequests, s.logRequests, s.recoverPanics, s.cors, trimTrailingSlash, s.authenticate, s.rejectNUL)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error {
 		return errorf(http.StatusNotFound, "Not Found")
 	}))
@@ -31,12 +31,17 @@ func (s *server) routes() http.Handler {
 	}))
 	r.Route("/v1", s.apiRoutes)
 	r.Route("/latest", s.apiRoutes)
+	r.Get("/openapi.json", s.handle(s.openAPI))
+	if s.cfg.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", s.cfg.Metrics)
+	}
 	return r
 }
 
 // apiRoutes registers the API below its prefix.
 func (s *server) apiRoutes(r chi.Router) {
 	r.Get("/health", s.handle(s.health))
+	r.Get("/ready", s.handle(s.ready))
 	r.Get("/tags", s.handle(s.listTags))
 
 	r.Route("/models", func(r chi.Router) {

@@ -190,7 +190,7 @@ func (s *Store) indexedCandidates(ctx context.Context, p store.SearchPassagesPar
 	typ := strings.TrimSuffix(strings.TrimPrefix(expr, "(embedding::"), ")")
 	for _, set := range []string{
 		`SET LOCAL hnsw.iterative_scan = relaxed_order`,
-		`SET LOCAL hnsw.ef_search = ` + strconv.Itoa(min(max(40, 2*n), 1000)),
+		`SET LOCAL hnsw.ef_search = ` + strconv.Itoa(min(max(100, 2*n), 1000)),
 	} {
 		if _, err := s.q.Exec(ctx, set); err != nil {
 			return nil, fmt.Errorf("configure vector search: %w", interpretError(err))
