@@ -35,6 +35,7 @@ func toLLMMessages(msgs []*letta.Message) []llm.Message {
 				lm.ToolCalls = append(lm.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 			}
 		case letta.RoleAssistant:
+			lm.Reasoning, lm.ReasoningSignature = nativeReasoning(m.Content)
 			for _, tc := range m.ToolCalls {
 				lm.ToolCalls = append(lm.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 			}
@@ -49,6 +50,21 @@ func toLLMMessages(msgs []*letta.Message) []llm.Message {
 		out = append(out, lm)
 	}
 	return out
+}
+
+// nativeReasoning returns the provider's own reasoning of a stored
+// assistant message and its signature, which Anthropic and Gemini need
+// back to continue a turn that thought before calling a tool.
+func nativeReasoning(parts []letta.Content) (text, signature string) {
+	for _, c := range parts {
+		if c.Type == letta.ContentReasoning && c.IsNative {
+			text += c.Reasoning
+			if c.Signature != nil {
+				signature = *c.Signature
+			}
+		}
+	}
+	return text, signature
 }
 
 // toolSchemas builds the offered tools, in the agent's attachment order,

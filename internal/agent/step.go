@@ -82,7 +82,11 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		Model: letta.Ptr(cfg.Model), Content: []letta.Content{}, CreatedAt: now,
 	}
 	if resp.Reasoning != "" {
-		am.Content = append(am.Content, letta.Content{Type: letta.ContentReasoning, IsNative: true, Reasoning: resp.Reasoning})
+		rc := letta.Content{Type: letta.ContentReasoning, IsNative: true, Reasoning: resp.Reasoning}
+		if resp.ReasoningSignature != "" {
+			rc.Signature = letta.Ptr(resp.ReasoningSignature)
+		}
+		am.Content = append(am.Content, rc)
 	}
 	if resp.Content != "" {
 		am.Content = append(am.Content, letta.Content{Type: letta.ContentText, Text: resp.Content})
