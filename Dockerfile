@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
 # letta-server: a static Go binary on a small Python image (python3 runs
-# custom tools). Data lives in /data (SQLite) unless LETTA_PG_URI is set.
+# custom tools). Data lives in /data (SQLite) unless LETTA_PG_URI or
+# DATABASE_URL names a Postgres database. cmd/letta-server/deploy_test.go
+# runs this file's `go build` line natively and checks its other
+# instructions, since CI has no Docker engine.
 
 ARG GO_VERSION=1.26
 ARG PYTHON_VERSION=3.13
@@ -12,18 +15,25 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ARG VERSION=dev
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
-      -o /out/letta-server ./cmd/letta-server
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/letta-server ./cmd/letta-server
 
 FROM python:${PYTHON_VERSION}-alpine
-RUN addgroup -S -g 10001 letta && adduser -S -D -H -u 10001 -G letta letta \
+# A fixed non-root user; /data belongs to it so the SQLite file can be made.
+RUN addgroup -S -g 10001 letta && adduser -S -D -H -h /data -u 10001 -G letta letta \
  && mkdir -p /data && chown letta:letta /data
 COPY --from=build /out/letta-server /usr/local/bin/letta-server
+# PORT (Railway, Render, Cloud Run) wins over LETTA_PORT; both default to 8283.
 ENV LETTA_HOST=0.0.0.0 \
-    LETTA_DATA_DIR=/data
+    LETTA_DATA_DIR=/data \
+    LETTA_LOG_FORMAT=json \
+    PYTHONDONTWRITEBYTECODE=1
 VOLUME /data
 EXPOSE 8283
 USER letta:letta
+# Liveness of the process (busybox wget); /v1/ready also checks the database.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD wget -q -O /dev/null "http://127.0.0.1:${PORT:-${LETTA_PORT:-8283}}/v1/health/" || exit 1
+# SIGTERM drains in-flight turns for LETTA_SHUTDOWN_TIMEOUT (30s), then
+# cancels what is left; give the container that long to stop.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/letta-server"]

@@ -2,6 +2,7 @@
 // tools work against it unchanged.
 //
 //	letta-server [--secure] [--no-migrate] [--host H] [--port P]
+//	letta-server migrate [--host H ...]
 //	letta-server version
 //
 // Everything else is configured from the environment with Letta's own
@@ -43,6 +44,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "version" {
 		fmt.Fprintln(stdout, buildVersion())
 		return nil
+	}
+	if len(args) > 0 && args[0] == "migrate" {
+		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {

@@ -49,8 +49,10 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	if err != nil {
 		return err
 	}
-	models := llm.NewRegistry(enabled...)
+	mx := newMetrics(st, cfg)
+	models := llm.NewRegistry(mx.InstrumentProviders(enabled)...)
 	engine := agent.New(agent.Config{
+		StepObserver:     mx,
 		Store:            st,
 		Models:           models,
 		Logger:           logger,
@@ -58,14 +60,21 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 		DefaultLLM:       cfg.DefaultLLM,
 		DefaultEmbedding: cfg.DefaultEmbedding,
 	})
-	handler := api.New(api.Config{
-		Engine:   engine,
-		Store:    st,
-		Models:   models,
-		Password: cfg.Password,
-		Version:  buildVersion(),
-		Logger:   logger,
+	handler := api.NewServer(api.Config{
+		Engine:      engine,
+		Store:       st,
+		Models:      models,
+		Password:    cfg.Password,
+		Version:     buildVersion(),
+		Logger:      logger,
+		Requests:    mx,
+		Metrics:     mx.Handler(),
+		CORSOrigins: cfg.CORSOrigins,
+		BasePath:    cfg.BasePath,
 	})
+
+	turnsCtx, cancelTurns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelTurns()
 
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
@@ -79,7 +88,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 1 << 20,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Requests outlive the signal: they drain, and are cancelled only
+		// when the drain time is up (see shutdown).
+		BaseContext: func(net.Listener) context.Context { return turnsCtx },
 	}
 
 	addr := ln.Addr().String()
@@ -103,13 +114,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	case <-ctx.Done():
 	}
 
-	logger.Info("shutting down", slog.Duration("drain_timeout", cfg.ShutdownTimeout))
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(drainCtx); err != nil {
-		logger.Warn("drain incomplete; closing open connections", slog.Any("error", err))
-		_ = srv.Close()
-	}
+	shutdown(ctx, cfg, logger, srv, handler, cancelTurns)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -74,6 +74,9 @@ func newMessage(fm *Message, a *letta.Agent, now time.Time) *letta.Message {
 	if m.Content == nil {
 		m.Content = []letta.Content{}
 	}
+	if len(m.ToolCalls) == 0 {
+		m.ToolCalls = nil // the legacy schema writes [] for "no calls"
+	}
 	if fm.CreatedAt != nil && !fm.CreatedAt.IsZero() {
 		m.CreatedAt = fm.CreatedAt.Time
 	}

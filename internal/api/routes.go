@@ -55,6 +55,7 @@ func (s *server) apiRoutes(r chi.Router) {
 		r.Post("/", s.handle(s.createAgent))
 		r.Get("/count", s.handle(s.countAgents))
 		r.Post("/search", s.handle(s.searchAgents))
+		r.Post("/import", s.handle(s.importAgent))
 		r.Route("/{agent_id}", func(r chi.Router) {
 			r.Patch("/identities/attach/{identity_id}", s.handle(s.attachIdentityToAgent))
 			r.Patch("/identities/detach/{identity_id}", s.handle(s.detachIdentityFromAgent))
@@ -62,6 +63,8 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Get("/", s.handle(s.getAgent))
 			r.Patch("/", s.handle(s.updateAgent))
 			r.Delete("/", s.handle(s.deleteAgent))
+			r.Get("/export", s.handle(s.exportAgent))
+			r.Post("/export", s.handle(s.exportAgent))
 
 			r.Get("/core-memory", s.handle(s.getCoreMemory))
 			r.Get("/core-memory/blocks", s.handle(s.listAgentBlocks))

@@ -159,26 +159,18 @@ func (s *Store) vectorCandidates(ctx context.Context, p store.SearchPassagesPara
 
 // useVectorIndex reports whether a search should use the dimension's HNSW
 // index: it exists, and the agent (if any) has more than exactSearchMax
-// passages.
+// passages. One round trip; counting stops at exactSearchMax+1 rows.
 func (s *Store) useVectorIndex(ctx context.Context, agentID string, dim int) (bool, error) {
 	if _, _, ok := indexedExpr(dim); !ok {
 		return false, nil
 	}
-	if agentID != "" {
-		var many bool
-		const q = `SELECT count(*) > $2 FROM (SELECT 1 FROM passages WHERE agent_id = $1 LIMIT $2 + 1) x`
-		if err := s.q.QueryRow(ctx, q, agentID, exactSearchMax).Scan(&many); err != nil {
-			return false, interpretError(err)
-		}
-		if !many {
-			return false, nil
-		}
-	}
-	var exists bool
-	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, vectorIndexName(dim)).Scan(&exists); err != nil {
+	const q = `SELECT to_regclass($1) IS NOT NULL AND ($2 = '' OR
+		(SELECT count(*) FROM (SELECT 1 FROM passages WHERE agent_id = $2 LIMIT $3 + 1) x) > $3)`
+	var use bool
+	if err := s.q.QueryRow(ctx, q, vectorIndexName(dim), agentID, exactSearchMax).Scan(&use); err != nil {
 		return false, interpretError(err)
 	}
-	return exists, nil
+	return use, nil
 }
 
 // indexedCandidates searches through the HNSW index with pgvector's
@@ -188,13 +180,9 @@ func (s *Store) indexedCandidates(ctx context.Context, p store.SearchPassagesPar
 	dim := len(p.Embedding)
 	expr, _, _ := indexedExpr(dim)
 	typ := strings.TrimSuffix(strings.TrimPrefix(expr, "(embedding::"), ")")
-	for _, set := range []string{
-		`SET LOCAL hnsw.iterative_scan = relaxed_order`,
-		`SET LOCAL hnsw.ef_search = ` + strconv.Itoa(min(max(100, 2*n), 1000)),
-	} {
-		if _, err := s.q.Exec(ctx, set); err != nil {
-			return nil, fmt.Errorf("configure vector search: %w", interpretError(err))
-		}
+	const settings = `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`
+	if _, err := s.q.Exec(ctx, settings, strconv.Itoa(min(max(100, 2*n), 1000))); err != nil {
+		return nil, fmt.Errorf("configure vector search: %w", interpretError(err))
 	}
 	f := searchFilter(p)
 	f.where("p.embedding_dim = " + f.arg(dim))
