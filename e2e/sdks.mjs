@@ -133,6 +133,16 @@ export function oldSDK(baseURL, token) {
         ),
       ),
     deletePassage: (agentId, passageId) => client.agents.passages.delete(agentId, passageId, o),
+    // Agent files: the upload is a File; options are form fields in 0.1.211.
+    importAgentFile: async (bytes, p = {}) =>
+      snake(
+        await client.agents.importFile(
+          new File([bytes], "agent.af", { type: "application/json" }),
+          { appendCopySuffix: p.append_copy_suffix, overrideExistingTools: p.override_existing_tools, stripMessages: p.strip_messages, projectId: p.project_id },
+          o,
+        ),
+      ),
+    exportAgentFile: async (id, q = {}) => client.agents.exportFile(id, { useLegacyFormat: q.use_legacy_format }, o),
   };
 }
 
@@ -180,6 +190,9 @@ export function newSDK(baseURL, apiKey = null) {
     listPassages: (agentId, q = {}) => client.agents.passages.list(agentId, q),
     searchPassages: (agentId, q) => client.agents.passages.search(agentId, q),
     deletePassage: (agentId, passageId) => client.agents.passages.delete(passageId, { agent_id: agentId }),
+    importAgentFile: (bytes, p = {}) =>
+      client.agents.importFile({ file: new File([bytes], "agent.af", { type: "application/json" }), ...p }),
+    exportAgentFile: (id, q = {}) => client.agents.exportFile(id, q),
     searchAllPassages: (q) => client.passages.search(q),
   };
 }

@@ -45,7 +45,7 @@ func parseLoadFlags(args []string) (loadConfig, error) {
 	fs.IntVar(&c.historyMsgs, "history-messages", 0, "stored messages of the old agent in the history comparison (0: skip)")
 	fs.IntVar(&c.historyPass, "history-passages", 0, "passages of the old agent in the history comparison")
 	fs.IntVar(&c.historyTurns, "history-turns", 200, "turns on each of the old and the new agent")
-	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the load phase to this file")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the load phase (or, with -concurrency 0, the history turns) to this file")
 	fs.BoolVar(&c.logRequests, "log", true, "server logs every request at info, as letta-server does (to a temp file)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -238,6 +238,12 @@ func (c *client) history(ctx context.Context, fake *fakeModel, cfg loadConfig, t
 		return fmt.Errorf("seed history: %w", err)
 	}
 	t.add("history seeded", "%d messages, %d passages in %.1f s", cfg.historyMsgs, cfg.historyPass, time.Since(start).Seconds())
+	var prof chan error
+	if cfg.cpuProfile != "" && cfg.concurrency == 0 {
+		// Without a load phase, the profile covers the history turns.
+		prof = make(chan error, 1)
+		go func() { prof <- c.fetchProfile(cfg.cpuProfile, 10) }()
+	}
 	var oldOver, newOver durations
 	errs := 0
 	for i := range cfg.historyTurns {
@@ -260,6 +266,12 @@ func (c *client) history(ctx context.Context, fake *fakeModel, cfg loadConfig, t
 	t.add("history: old agent overhead p50 / p95", "%s / %s", ms(oldOver.pct(50)), ms(oldOver.pct(95)))
 	t.add("history: new agent overhead p50 / p95", "%s / %s", ms(newOver.pct(50)), ms(newOver.pct(95)))
 	t.add("history: old / new p50 ratio", "%.2fx (%d errors)", float64(oldOver.pct(50))/float64(max(newOver.pct(50), 1)), errs)
+	if prof != nil {
+		if err := <-prof; err != nil {
+			return err
+		}
+		t.add("history: CPU profile (first 10 s)", "%s", cfg.cpuProfile)
+	}
 	return nil
 }
 

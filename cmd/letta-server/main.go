@@ -4,6 +4,8 @@
 //	letta-server [--secure] [--no-migrate] [--host H] [--port P]
 //	letta-server migrate [--host H ...]
 //	letta-server version
+//	letta-server import [flags] FILE      (see agentfile.go)
+//	letta-server export [-o FILE] AGENT_ID
 //
 // Everything else is configured from the environment with Letta's own
 // variable names (see README.md). This package is the only one that reads
@@ -44,6 +46,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "version" {
 		fmt.Fprintln(stdout, buildVersion())
 		return nil
+	}
+	if len(args) > 0 && args[0] == "import" {
+		return runImport(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "export" {
+		return runExport(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "migrate" {
 		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)

@@ -149,3 +149,40 @@ func TestShutdownCancelsATurnThatOutlivesTheDrain(t *testing.T) {
 		t.Errorf("the new message is not last in the prompt")
 	}
 }
+
+func TestShutdownCancelsABackgroundRun(t *testing.T) {
+	t.Parallel()
+	fake := llmtest.NewServer(t)
+	env := map[string]string{"LETTA_DATA_DIR": t.TempDir(), "LETTA_SHUTDOWN_TIMEOUT": "300ms"}
+	in := launch(t, fake, env)
+	id := newAgent(t, in.base, "")
+	fake.Enqueue(llmtest.Delayed(time.Minute, llmtest.Text("never sent")))
+	var run struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if st := call(t, http.MethodPost, in.base+"/v1/agents/"+id+"/messages/async", "",
+		map[string]any{"messages": []map[string]any{{"role": "user", "content": "hi"}}}, &run); st != http.StatusOK {
+		t.Fatalf("async: %d", st)
+	}
+	for deadline := time.Now().Add(10 * time.Second); run.Status != "running"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("run never started: %s", run.Status)
+		}
+		call(t, http.MethodGet, in.base+"/v1/runs/"+run.ID, "", nil, &run)
+	}
+	if err := in.stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	// Cancelled by the shutdown and recorded so, not left running for the
+	// next start to mark failed.
+	in2 := launch(t, fake, env)
+	var after struct {
+		Status     string `json:"status"`
+		StopReason string `json:"stop_reason"`
+	}
+	call(t, http.MethodGet, in2.base+"/v1/runs/"+run.ID, "", nil, &after)
+	if after.Status != "cancelled" {
+		t.Errorf("run after shutdown = %+v, want cancelled", after)
+	}
+}

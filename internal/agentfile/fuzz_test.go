@@ -191,4 +191,3 @@ func TestMissingModel(t *testing.T) {
 		t.Fatalf("with a model override: %v", err)
 	}
 }
-

@@ -20,6 +20,9 @@ import (
 
 // Agent files (.af): POST /v1/agents/import and GET|POST /v1/agents/{id}/export.
 //
+// The export is the JSON object, or for the 0.1.x (Fern) SDKs the document
+// as a JSON string: see fernClient.
+//
 // The import response is the first imported agent's AgentState with an
 // added agent_ids list. Letta's servers answered 0.1.80-era clients
 // (importAgentSerialized) with an AgentState and later ones (0.1.211's and
@@ -212,5 +215,22 @@ func (s *server) exportAgent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, doc)
+	if !fernClient(r) {
+		return writeJSON(w, http.StatusOK, doc)
+	}
+	text, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("encode agent file: %w", err)
+	}
+	return writeJSON(w, http.StatusOK, string(text))
+}
+
+// fernClient reports whether the request comes from a Fern-generated SDK
+// (the 0.1.x TypeScript and Python clients). Their exportFile parses the
+// body with a strict string schema, so they get the document as a JSON
+// string, as Letta served it in their time (which is why some published
+// agent files are a JSON string holding the document); everyone else gets
+// the JSON object, as the Mar-2026 server sends it and 1.x reads it.
+func fernClient(r *http.Request) bool {
+	return r.Header.Get("X-Fern-Language") != "" || r.Header.Get("X-Fern-SDK-Name") != ""
 }
