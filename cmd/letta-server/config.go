@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,11 @@ type Config struct {
 	NoMigrate bool
 	// ShutdownTimeout bounds how long in-flight requests may drain.
 	ShutdownTimeout time.Duration
+	// ToolTimeout bounds one custom tool call; ToolIsolation is the sandbox's
+	// isolation ("auto", "bwrap" or "none"); Python is the interpreter.
+	ToolTimeout   time.Duration
+	ToolIsolation string
+	Python        string
 
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
@@ -208,6 +214,17 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		errs = append(errs, err)
 	}
 	c.BasePath, _ = env("LETTA_BASE_PATH")
+	if d, name := env("LETTA_TOOL_TIMEOUT", "TOOL_SANDBOX_TIMEOUT"); d != "" {
+		if c.ToolTimeout, err = parseSeconds(d); err != nil || c.ToolTimeout <= 0 {
+			errs = append(errs, fmt.Errorf("invalid %s: %q (want seconds or a duration such as 60s)", name, d))
+		}
+	}
+	c.ToolIsolation, _ = env("LETTA_TOOL_ISOLATION")
+	c.ToolIsolation = strings.ToLower(cmp.Or(c.ToolIsolation, "auto"))
+	if !slices.Contains([]string{"auto", "bwrap", "none"}, c.ToolIsolation) {
+		errs = append(errs, fmt.Errorf("invalid LETTA_TOOL_ISOLATION: %q (want auto, bwrap or none)", c.ToolIsolation))
+	}
+	c.Python, _ = env("LETTA_PYTHON")
 
 	fs := flag.NewFlagSet("letta-server", flag.ContinueOnError)
 	fs.SetOutput(usage)
@@ -398,4 +415,13 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("base_path", c.BasePath),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 	}
+}
+
+// parseSeconds reads a duration, or a bare number of seconds as Letta's
+// TOOL_SANDBOX_TIMEOUT is written.
+func parseSeconds(s string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	return time.ParseDuration(s)
 }

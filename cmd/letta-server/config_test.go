@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -363,5 +364,40 @@ func TestRunUnreachableDatabaseKeepsSecrets(t *testing.T) {
 	}
 	if strings.Contains(msg, "\n") || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, "is it running?") {
 		t.Errorf("error = %q, want one line naming the address with the hint", msg)
+	}
+}
+
+// TestToolSandboxConfig: the tool timeout takes Letta's TOOL_SANDBOX_TIMEOUT
+// (seconds) or ours (a duration), and bad values stop the server.
+func TestToolSandboxConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env     map[string]string
+		timeout time.Duration
+		iso     string
+		bad     bool
+	}{
+		{env: map[string]string{}, iso: "auto"},
+		{env: map[string]string{"TOOL_SANDBOX_TIMEOUT": "180"}, timeout: 180 * time.Second, iso: "auto"},
+		{env: map[string]string{"LETTA_TOOL_TIMEOUT": "90s", "LETTA_TOOL_ISOLATION": "NONE"}, timeout: 90 * time.Second, iso: "none"},
+		{env: map[string]string{"LETTA_TOOL_TIMEOUT": "soon"}, bad: true},
+		{env: map[string]string{"LETTA_TOOL_TIMEOUT": "-3"}, bad: true},
+		{env: map[string]string{"LETTA_TOOL_ISOLATION": "docker"}, bad: true},
+	} {
+		tc.env["HOME"] = "/home/u"
+		c, err := LoadConfig(nil, envOf(tc.env), io.Discard)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("%v: accepted", tc.env)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if c.ToolTimeout != tc.timeout || c.ToolIsolation != tc.iso {
+			t.Errorf("%v: timeout %v isolation %q, want %v %q", tc.env, c.ToolTimeout, c.ToolIsolation, tc.timeout, tc.iso)
+		}
 	}
 }

@@ -313,7 +313,7 @@ func TestComposeFile(t *testing.T) {
 	notPassed := map[string]bool{
 		"LETTA_HOST": true, "PORT": true, "LETTA_PORT": true, "LETTA_DATA_DIR": true, // fixed by the image
 		"DATABASE_URL": true, "LETTA_SERVER_SECURE": true, // compose sets LETTA_PG_URI and a password
-		"OPENAI_API_BASE": true, "GOOGLE_CLOUD_REGION": true, "LOG_LEVEL": true, // aliases
+		"OPENAI_API_BASE": true, "GOOGLE_CLOUD_REGION": true, "LOG_LEVEL": true, "TOOL_SANDBOX_TIMEOUT": true, // aliases
 	}
 	for _, name := range read {
 		if !notPassed[name] && !strings.HasSuffix(name, "_FILE") && letta.Environment[name] == "" {

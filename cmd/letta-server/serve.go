@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/letta-server/letta-server/internal/agent"
+	"github.com/letta-server/letta-server/internal/agent/sandbox"
 	"github.com/letta-server/letta-server/internal/api"
 	"github.com/letta-server/letta-server/internal/llm"
 	"github.com/letta-server/letta-server/internal/llm/anthropic"
@@ -51,7 +52,15 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	}
 	mx := newMetrics(st, cfg)
 	models := llm.NewRegistry(mx.InstrumentProviders(enabled)...)
+	tools, err := sandbox.New(ctx, sandbox.Config{Python: cfg.Python, Timeout: cfg.ToolTimeout, Isolation: cfg.ToolIsolation, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("tool sandbox: %w", err)
+	}
+	if tools.Python() == "" {
+		logger.Warn("python3 not found: custom Python tools cannot be created or run (set LETTA_PYTHON)")
+	}
 	engine := agent.New(agent.Config{
+		Sandbox:          tools,
 		StepObserver:     mx,
 		Store:            st,
 		Models:           models,
