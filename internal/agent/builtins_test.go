@@ -57,7 +57,7 @@ func TestBuiltinTools(t *testing.T) {
 		{"memory_rethink", `{"label": "human", "new_memory": "All new."}`, "OK", "All new.", "human", "All new."},
 		{"memory_rethink", `{"label": "notes", "new_memory": "x"}`, "Failed", readOnlyErr, "notes", "Fixed."},
 		{"memory_finish_edits", `{}`, "OK", "None", "human", "The user is Ann."},
-		{"archival_memory_insert", `{"content": "x"}`, "Failed", "not available yet", "human", "The user is Ann."},
+		{"archival_memory_insert", `{"content": "x"}`, "OK", "None", "human", "The user is Ann."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tool+" "+tt.wantStatus+" "+tt.label, func(t *testing.T) {

@@ -9,11 +9,14 @@ import (
 )
 
 // Turn lease timings: the lease outlives a crashed holder by at most
-// leaseTTL; a waiting request polls for up to Config.TurnWaitTimeout
-// (leaseWait by default).
+// leaseTTL (on Postgres, where other replicas may hold leases; SQLite drops
+// every lease when it opens); a waiting request polls for up to
+// Config.TurnWaitTimeout (leaseWait by default). A renewal is one small
+// UPDATE every leaseRenew per running turn, with leaseTTL-leaseRenew of
+// slack for a slow database.
 const (
-	leaseTTL   = 30 * time.Second
-	leaseRenew = 10 * time.Second
+	leaseTTL   = 15 * time.Second
+	leaseRenew = 5 * time.Second
 	leaseWait  = 10 * time.Second
 	leasePoll  = 50 * time.Millisecond
 )

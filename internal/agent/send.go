@@ -43,9 +43,8 @@ func (e *Engine) Send(ctx context.Context, agentID string, p SendParams, sink Si
 	if err := validateInputs(p.Messages); err != nil {
 		return nil, err
 	}
-	if _, err := e.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return nil, fmt.Errorf("load agent %s: %w", agentID, err)
-	}
+	// An unknown agent fails here with store.ErrNotFound: a lease names
+	// an existing agent.
 	turnCtx, release, err := e.acquireTurn(ctx, agentID)
 	if err != nil {
 		return nil, err
@@ -111,6 +110,19 @@ type turn struct {
 	clientReturns map[string]toolResult
 
 	lastUsage llm.Usage // of the last model call
+
+	// counts are the agent's stored messages and passages for the
+	// prompt's metadata, counted once and then kept up to date.
+	counts turnCounts
+}
+
+// turnCounts are the numbers the system prompt's metadata shows. They are
+// counted at the start of the turn; a step adds the messages it saved, and
+// a step whose tools may have stored messages or passages themselves
+// (archival inserts, custom tools, approvals run) makes them count again.
+type turnCounts struct {
+	known              bool
+	messages, passages int
 }
 
 func (e *Engine) startTurn(ctx context.Context, agentID string, p SendParams, sink Sink) (*turn, error) {
@@ -204,19 +216,36 @@ func (t *turn) loadAgent(ctx context.Context) error {
 	return nil
 }
 
+// reloadBlocks reads the agent's blocks again before a step after the
+// first: the only part of the agent a step changes that the next one needs
+// (a memory edit), and what another agent sharing a block may have edited.
+func (t *turn) reloadBlocks(ctx context.Context) error {
+	blocks, err := t.e.cfg.Store.GetAgentBlocks(ctx, t.agentID)
+	if err != nil {
+		return fmt.Errorf("reload blocks: %w", err)
+	}
+	t.agent.Blocks = blocks
+	t.agent.Memory.Blocks = blocks
+	return nil
+}
+
 // refreshSystem recompiles the system prompt from the current blocks and
 // rules and, when the memory part changed, rewrites the system message in
 // place (its id never changes).
 func (t *turn) refreshSystem(ctx context.Context) error {
 	st := t.e.cfg.Store
-	total, err := st.CountMessages(ctx, t.agent.ID)
-	if err != nil {
-		return fmt.Errorf("count messages: %w", err)
+	if !t.counts.known {
+		total, err := st.CountMessages(ctx, t.agent.ID)
+		if err != nil {
+			return fmt.Errorf("count messages: %w", err)
+		}
+		archival, err := archivalCount(ctx, st, t.agent.ID)
+		if err != nil {
+			return err
+		}
+		t.counts = turnCounts{known: true, messages: total, passages: archival}
 	}
-	archival, err := archivalCount(ctx, st, t.agent.ID)
-	if err != nil {
-		return err
-	}
+	total, archival := t.counts.messages, t.counts.passages
 	sys := t.context[0]
 	text := compileFor(t.agent, max(total-len(t.agent.MessageIDs), 0), archival, letta.Now())
 	if memoryPart(text) == memoryPart(sys.Text()) && archivalLine(text) == archivalLine(sys.Text()) {
@@ -241,6 +270,7 @@ func memoryPart(s string) string {
 func (t *turn) run(ctx context.Context) (*letta.LettaResponse, error) {
 	if t.request != nil {
 		stop, err := t.resumeApproval(ctx)
+		t.counts.known = false // the approved calls may have stored anything
 		if err != nil {
 			return nil, err
 		}
@@ -250,7 +280,7 @@ func (t *turn) run(ctx context.Context) (*letta.LettaResponse, error) {
 	}
 	for step := 0; step < t.maxSteps; step++ {
 		if step > 0 {
-			if err := t.loadAgent(ctx); err == nil {
+			if err := t.reloadBlocks(ctx); err == nil {
 				err = t.refreshSystem(ctx)
 			}
 		}

@@ -114,6 +114,7 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		ran = t.prerun(ctx, am.ToolCalls, allowed) // sandboxed tools run outside the transaction
 		vectors = t.embedArchival(ctx, am.ToolCalls, allowed)
 	}
+	saved := 0
 	err = t.e.cfg.Store.InTx(ctx, func(tx store.Store) error {
 		produced = produced[:0]
 		stop = ""
@@ -143,6 +144,7 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		}
 		toolNs = time.Since(toolStart).Nanoseconds()
 		newMsgs := append(slices.Clone(t.pending), produced...)
+		saved = len(newMsgs)
 		for _, m := range newMsgs {
 			m.StepID, m.RunID = &stepID, t.runID()
 		}
@@ -161,6 +163,7 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("agent %s step %d: %w", a.ID, n, err)
 	}
+	t.countSaved(saved, am.ToolCalls, pause)
 	t.context = append(append(t.context, t.pending...), produced...)
 	t.pending = nil
 	t.resp.Usage.StepCount++
@@ -168,6 +171,40 @@ func (t *turn) step(ctx context.Context, n int, last bool) (string, error) {
 		return lm.ID == assistantID && streamed[lm.MessageType]
 	})
 	return stop, nil
+}
+
+// countSaved keeps the turn's message and passage counts up to date after
+// a step saved n messages: a step that ran a tool that may store messages
+// or passages itself makes them count again at the next refresh.
+func (t *turn) countSaved(n int, calls []letta.ToolCall, paused bool) {
+	t.counts.messages += n
+	if paused {
+		return // nothing ran
+	}
+	for _, c := range calls {
+		tool := findTool(t.agent, c.Function.Name)
+		if tool == nil {
+			continue // not run: a rule violation
+		}
+		if !countNeutral[tool.Name] || tool.ToolType == letta.ToolTypeCustom {
+			t.counts.known = false
+			return
+		}
+	}
+}
+
+// countNeutral are the built-in tools that store neither messages nor
+// passages of their own.
+var countNeutral = map[string]bool{
+	toolSendMessage:          true,
+	toolConversationSearch:   true,
+	toolCoreMemoryAppend:     true,
+	toolCoreMemoryReplace:    true,
+	toolMemoryInsert:         true,
+	toolMemoryReplace:        true,
+	toolMemoryRethink:        true,
+	toolMemoryFinishEdits:    true,
+	toolArchivalMemorySearch: true,
 }
 
 // saveContext sets the agent's message_ids to the turn's context plus

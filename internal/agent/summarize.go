@@ -66,6 +66,7 @@ func isContextOverflow(err error) bool {
 // false when there was nothing to evict. A failing summariser does not stop
 // it: the messages are evicted with a note that has no summary.
 func (t *turn) compact(ctx context.Context) (bool, error) {
+	t.counts.known = false // it stores a summary and recompiles: count again
 	msgs := t.context
 	cut := t.cutIndex()
 	if cut <= 1 {

@@ -79,6 +79,10 @@ type AgentStore interface {
 	// GetAgent returns the agent with Blocks (attachment order), Tools, Tags
 	// (sorted) and IdentityIDs filled in. ErrNotFound.
 	GetAgent(ctx context.Context, id string) (*letta.Agent, error)
+	// GetAgentBlocks returns only the agent's blocks, in attachment order,
+	// as GetAgent fills them (for a turn that reloads its memory between
+	// steps). ErrNotFound for an unknown agent.
+	GetAgentBlocks(ctx context.Context, agentID string) ([]letta.Block, error)
 	// ListAgents returns agents matching every given filter. ErrNotFound for
 	// an unknown cursor.
 	ListAgents(ctx context.Context, p ListAgentsParams) ([]*letta.Agent, error)

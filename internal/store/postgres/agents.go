@@ -214,9 +214,10 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 	if rows, err = s.q.Query(ctx, toolsQ, ids); err != nil {
 		return fmt.Errorf("load tools: %w", interpretError(err))
 	}
+	decoded := map[string]*letta.Tool{}
 	_, err = collect(rows, func(row scanner) (*struct{}, error) {
 		var agentID string
-		t, err := scanTool(prefixed{row, &agentID})
+		t, err := s.tools.scanTool(prefixed{row, &agentID}, decoded)
 		if err != nil {
 			return nil, err
 		}

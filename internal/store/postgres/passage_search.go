@@ -19,10 +19,10 @@ const (
 	maxHalfvecIndexDim = 4000
 )
 
-// exactSearchMax is the number of an agent's passages up to which a vector
-// search scans them exactly (agent btree, exact cosine) instead of using the
-// HNSW index: below it the exact scan is as fast and has perfect recall
-// (docs/benchmarks.md, "Archival search").
+// exactSearchMax is the number of an agent's passages (of one dimension)
+// up to which its vector searches scan them exactly (agent btree, exact
+// cosine); past it the agent gets its own HNSW index (docs/benchmarks.md,
+// "Archival search").
 const exactSearchMax = 10000
 
 // indexedExpr returns the expression the dimension's HNSW index is built
@@ -40,33 +40,55 @@ func indexedExpr(dim int) (expr, opclass string, ok bool) {
 	return "", "", false
 }
 
-func vectorIndexName(dim int) string { return "passages_embedding_" + strconv.Itoa(dim) + "_hnsw" }
+// agentIndexName names the HNSW index of one agent's vectors of one
+// dimension, or "" when the id is not of the form agent-<uuid> (the id is
+// written into the index predicate, so it must be exactly that).
+func agentIndexName(agentID string, dim int) string {
+	if !letta.ValidID(letta.PrefixAgent, agentID) {
+		return ""
+	}
+	hex := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(agentID, letta.PrefixAgent+"-"), "-", ""))
+	return "passages_hnsw_" + strconv.Itoa(dim) + "_" + hex
+}
 
-// ensureVectorIndex creates the partial HNSW index of one embedding
-// dimension if it does not exist yet (see the 000003 migration). It runs in
-// the caller's transaction, serialized across servers by an advisory lock,
-// so two first inserts of a new dimension do not race.
-func (s *Store) ensureVectorIndex(ctx context.Context, dim int) error {
-	expr, opclass, ok := indexedExpr(dim)
-	if !ok {
-		return nil
-	}
-	name := vectorIndexName(dim)
-	var exists bool
-	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
-		return fmt.Errorf("look up vector index: %w", interpretError(err))
-	}
-	if exists {
-		return nil
-	}
-	if _, err := s.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('letta.passages.vector_index'))`); err != nil {
-		return fmt.Errorf("lock vector index creation: %w", interpretError(err))
-	}
-	// dim is an int, so the DDL carries no input text.
-	ddl := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON passages USING hnsw (%s %s) WHERE embedding_dim = %d`,
-		name, expr, opclass, dim)
-	if _, err := s.q.Exec(ctx, ddl); err != nil {
-		return fmt.Errorf("create vector index for %d dimensions: %w", dim, interpretError(err))
+// agentPredicate is the WHERE clause of an agent's index; searches repeat
+// it literally so the planner can match the partial index (a parameter
+// would not prove it in a generic plan). agentID passed agentIndexName.
+func agentPredicate(agentID string, dim int) string {
+	return "p.agent_id = '" + agentID + "' AND p.embedding_dim = " + strconv.Itoa(dim)
+}
+
+// ensureAgentIndexes gives each agent that now has more than
+// exactSearchMax vectors of a dimension its partial HNSW index (see the
+// 000003 migration), in the caller's transaction, serialized across
+// servers by an advisory lock. The build holds off other writes to
+// passages for its duration (seconds, once per agent and dimension).
+func (s *Store) ensureAgentIndexes(ctx context.Context, agentDims map[string]map[int]bool) error {
+	for agentID, dims := range agentDims {
+		for dim := range dims {
+			expr, opclass, ok := indexedExpr(dim)
+			name := agentIndexName(agentID, dim)
+			if !ok || name == "" {
+				continue
+			}
+			const q = `SELECT to_regclass($1) IS NULL AND
+				(SELECT count(*) FROM (SELECT 1 FROM passages WHERE agent_id = $2 AND embedding_dim = $3 LIMIT $4 + 1) x) > $4`
+			var needed bool
+			if err := s.q.QueryRow(ctx, q, name, agentID, dim, exactSearchMax).Scan(&needed); err != nil {
+				return fmt.Errorf("check vector index: %w", interpretError(err))
+			}
+			if !needed {
+				continue
+			}
+			if _, err := s.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('letta.passages.vector_index'))`); err != nil {
+				return fmt.Errorf("lock vector index creation: %w", interpretError(err))
+			}
+			ddl := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON passages USING hnsw (%s %s) WHERE %s`,
+				name, expr, opclass, strings.ReplaceAll(agentPredicate(agentID, dim), "p.", ""))
+			if _, err := s.q.Exec(ctx, ddl); err != nil {
+				return fmt.Errorf("create vector index of agent %s: %w", agentID, interpretError(err))
+			}
+		}
 	}
 	return nil
 }
@@ -157,25 +179,22 @@ func (s *Store) vectorCandidates(ctx context.Context, p store.SearchPassagesPara
 	return s.rankedIDs(ctx, q, f.args, true)
 }
 
-// useVectorIndex reports whether a search should use the dimension's HNSW
-// index: it exists, and the agent (if any) has more than exactSearchMax
-// passages. One round trip; counting stops at exactSearchMax+1 rows.
+// useVectorIndex reports whether the agent's search uses its HNSW index.
 func (s *Store) useVectorIndex(ctx context.Context, agentID string, dim int) (bool, error) {
-	if _, _, ok := indexedExpr(dim); !ok {
+	name := agentIndexName(agentID, dim)
+	if _, _, ok := indexedExpr(dim); !ok || name == "" {
 		return false, nil
 	}
-	const q = `SELECT to_regclass($1) IS NOT NULL AND ($2 = '' OR
-		(SELECT count(*) FROM (SELECT 1 FROM passages WHERE agent_id = $2 LIMIT $3 + 1) x) > $3)`
-	var use bool
-	if err := s.q.QueryRow(ctx, q, vectorIndexName(dim), agentID, exactSearchMax).Scan(&use); err != nil {
+	var exists bool
+	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
 		return false, interpretError(err)
 	}
-	return use, nil
+	return exists, nil
 }
 
-// indexedCandidates searches through the HNSW index with pgvector's
-// iterative scan (so filters do not starve the result), then orders the
-// candidates by exact distance.
+// indexedCandidates searches through the agent's HNSW index, with
+// pgvector's iterative scan so that tag and date filters do not starve the
+// result, then orders the candidates by exact distance.
 func (s *Store) indexedCandidates(ctx context.Context, p store.SearchPassagesParams, n int) ([]store.RankedID, error) {
 	dim := len(p.Embedding)
 	expr, _, _ := indexedExpr(dim)
@@ -185,7 +204,7 @@ func (s *Store) indexedCandidates(ctx context.Context, p store.SearchPassagesPar
 		return nil, fmt.Errorf("configure vector search: %w", interpretError(err))
 	}
 	f := searchFilter(p)
-	f.where("p.embedding_dim = " + f.arg(dim))
+	f.where(agentPredicate(p.AgentID, dim))
 	dist := expr + " <=> " + f.arg(pgvector.NewVector(p.Embedding)) + "::" + typ
 	q := `SELECT id, d FROM (SELECT p.id, ` + dist + ` AS d FROM passages p` + f.clause() +
 		` ORDER BY ` + dist + ` LIMIT ` + strconv.Itoa(n) + `) x ORDER BY d, id`

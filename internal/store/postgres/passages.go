@@ -53,8 +53,8 @@ func passageArgs(p *letta.Passage) (emb any, dim any, data []byte, err error) {
 	return nil, nil, data, nil
 }
 
-// CreatePassages inserts the passages in one transaction, first creating
-// the vector index for any embedding dimension not yet indexed.
+// CreatePassages inserts the passages in one transaction, then gives an
+// agent that has outgrown the exact scan its vector index.
 // ErrNotFound for an unknown agent, ErrConflict for a taken id.
 func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 	const q = `INSERT INTO passages (id, agent_id, text, embedding, embedding_dim, tags, created_at, updated_at, data)
@@ -62,7 +62,7 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	dims := map[int]bool{}
+	agentDims := map[string]map[int]bool{}
 	b := &pgx.Batch{}
 	for _, p := range ps {
 		if p.UpdatedAt.IsZero() {
@@ -73,17 +73,18 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 			return fmt.Errorf("create passage %s: %w", p.ID, err)
 		}
 		if p.Embedding != nil {
-			dims[len(p.Embedding)] = true
+			if agentDims[p.AgentID] == nil {
+				agentDims[p.AgentID] = map[int]bool{}
+			}
+			agentDims[p.AgentID][len(p.Embedding)] = true
 		}
 		b.Queue(q, p.ID, p.AgentID, replaceNUL(p.Text), emb, dim, orEmpty(p.Tags), p.CreatedAt, p.UpdatedAt, data)
 	}
 	err := s.transact(ctx, func(tx *Store) error {
-		for d := range dims {
-			if err := tx.ensureVectorIndex(ctx, d); err != nil {
-				return err
-			}
+		if err := tx.q.SendBatch(ctx, b).Close(); err != nil {
+			return err
 		}
-		return tx.q.SendBatch(ctx, b).Close()
+		return tx.ensureAgentIndexes(ctx, agentDims)
 	})
 	if err != nil {
 		return fmt.Errorf("create passages: %w", interpretError(err))
@@ -112,11 +113,6 @@ func (s *Store) UpdatePassage(ctx context.Context, p *letta.Passage) error {
 		return fmt.Errorf("update passage %s: %w", p.ID, err)
 	}
 	err = s.transact(ctx, func(tx *Store) error {
-		if p.Embedding != nil {
-			if err := tx.ensureVectorIndex(ctx, len(p.Embedding)); err != nil {
-				return err
-			}
-		}
 		tag, err := tx.q.Exec(ctx, q, p.ID, replaceNUL(p.Text), emb, dim, orEmpty(p.Tags), p.UpdatedAt, data)
 		if err != nil {
 			return interpretError(err)

@@ -19,9 +19,9 @@ import (
 // BenchmarkArchivalSearch measures a top-10 vector search of one agent's
 // passages among many (sizes: storetest.PassageBenchFromEnv) on
 // TEST_DATABASE_URL, in the schema bench_passages, which is kept between
-// runs with the same sizes (LETTA_BENCH_RELOAD=1 rebuilds it). The other
-// agents' rows are generated in SQL and indexed in one build; the searched
-// agent's rows go through CreatePassages with the index in place, which is
+// runs with the same sizes (LETTA_BENCH_RELOAD=1 rebuilds it). The rows are
+// loaded by COPY and the searched agent's index built once; a sample of its
+// rows then goes through CreatePassages with the index in place, which is
 // the insert throughput reported. Recall compares with the exact order.
 func BenchmarkArchivalSearch(b *testing.B) {
 	dbURL := os.Getenv("TEST_DATABASE_URL")
@@ -118,7 +118,8 @@ func openBenchStore(ctx context.Context, b *testing.B, dbURL, schema, tag string
 	}
 	if have == "fillers "+tag {
 		// The searched agent's bulk rows, then one index build over all.
-		for _, q := range []string{`DELETE FROM agents WHERE name = 'bench-target'`, `DROP INDEX IF EXISTS ` + vectorIndexName(cfg.Dim)} {
+		old := fmt.Sprintf("passages_embedding_%d_hnsw", cfg.Dim) // an earlier design's index
+		for _, q := range []string{`DELETE FROM agents WHERE name = 'bench-target'`, `DROP INDEX IF EXISTS ` + old, `DROP INDEX IF EXISTS bench_agent_idx`} {
 			if _, err := s.pool.Exec(ctx, q); err != nil {
 				b.Fatal(err)
 			}
@@ -132,7 +133,7 @@ func openBenchStore(ctx context.Context, b *testing.B, dbURL, schema, tag string
 			if _, err := tx.q.Exec(ctx, `SET LOCAL maintenance_work_mem = '2GB'`); err != nil {
 				return err
 			}
-			return tx.ensureVectorIndex(ctx, cfg.Dim)
+			return tx.ensureAgentIndexes(ctx, map[string]map[int]bool{target.ID: {cfg.Dim: true}})
 		})
 		if err != nil {
 			b.Fatal(err)

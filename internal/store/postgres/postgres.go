@@ -36,8 +36,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// q runs the queries: the pool, or the transaction of a Store given to
 	// an InTx function.
-	q    querier
-	inTx bool
+	q     querier
+	tools *toolCache
+	inTx  bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -94,7 +95,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		return nil, connectError(ctx, cfg.ConnConfig, err)
 	}
 	logger.InfoContext(ctx, "connected", "host", cfg.ConnConfig.Host, "port", cfg.ConnConfig.Port, "database", cfg.ConnConfig.Database)
-	return &Store{pool: pool, q: pool}, nil
+	return &Store{pool: pool, q: pool, tools: newToolCache()}, nil
 }
 
 // checkServer connects once without the pgvector hook and reports the

@@ -24,13 +24,18 @@ func scanTool(row scanner) (*letta.Tool, error) {
 	if err := row.Scan(&id, &name, &created, &updated, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	if err := decodeData(data, &t); err != nil {
+	return decodeTool(&t, id, name, created, updated, data)
+}
+
+// decodeTool fills t from its stored columns.
+func decodeTool(t *letta.Tool, id, name string, created, updated time.Time, data []byte) (*letta.Tool, error) {
+	if err := decodeData(data, t); err != nil {
 		return nil, err
 	}
 	t.ID, t.Name = id, name
 	t.CreatedAt, t.UpdatedAt = created.UTC(), updated.UTC()
 	t.Tags = orEmpty(t.Tags)
-	return &t, nil
+	return t, nil
 }
 
 // CreateTool inserts t. ErrConflict when the name or id is taken.

@@ -21,7 +21,9 @@ func (s *Store) GetAgentBlocks(ctx context.Context, agentID string) ([]letta.Blo
 			rows.Close()
 			return nil, fmt.Errorf("get agent %s blocks: %w", agentID, err)
 		}
-		b.Tags = orEmptyStrings(b.Tags)
+		if b.Tags == nil {
+			b.Tags = []string{} // as GetAgent's Normalize leaves them
+		}
 		blocks = append(blocks, *b)
 	}
 	rows.Close()
@@ -34,11 +36,4 @@ func (s *Store) GetAgentBlocks(ctx context.Context, agentID string) ([]letta.Blo
 		}
 	}
 	return blocks, nil
-}
-
-func orEmptyStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

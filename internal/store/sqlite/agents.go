@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
@@ -103,7 +104,7 @@ const getAgentSQL = `SELECT ` + agentColumns + ` FROM agents WHERE id = ?`
 
 // GetAgent returns the agent with its relations. ErrNotFound.
 func (s *Store) GetAgent(ctx context.Context, id string) (*letta.Agent, error) {
-	a, err := scanAgent(s.q.QueryRowContext(ctx, getAgentSQL, id))
+	a, err := scanAgent(s.r.QueryRowContext(ctx, getAgentSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get agent %s: %w", id, interpretError(err))
 	}
@@ -128,7 +129,7 @@ WHERE l.agent_id = ? ORDER BY l.position`
 // fillRelations loads the agent's blocks, tools and tags and normalizes it.
 func (s *Store) fillRelations(ctx context.Context, a *letta.Agent) error {
 	a.Blocks = []letta.Block{}
-	rows, err := s.q.QueryContext(ctx, agentBlocksSQL, a.ID)
+	rows, err := s.r.QueryContext(ctx, agentBlocksSQL, a.ID)
 	if err != nil {
 		return fmt.Errorf("load blocks: %w", interpretError(err))
 	}
@@ -146,12 +147,12 @@ func (s *Store) fillRelations(ctx context.Context, a *letta.Agent) error {
 	}
 
 	a.Tools = []letta.Tool{}
-	rows, err = s.q.QueryContext(ctx, agentToolsSQL, a.ID)
+	rows, err = s.r.QueryContext(ctx, agentToolsSQL, a.ID)
 	if err != nil {
 		return fmt.Errorf("load tools: %w", interpretError(err))
 	}
 	for rows.Next() {
-		x, err := scanTool(rows)
+		x, err := s.tools.scan(rows)
 		if err != nil {
 			rows.Close()
 			return fmt.Errorf("load tools: %w", err)
@@ -209,13 +210,22 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 			in += " GROUP BY agent_id HAVING count(*) = ?"
 			args = append(args, len(tags))
 		}
-		q.add("id IN ("+in+")", args...)
+		// "+id": match the tagged ids while walking the creation-order
+		// index, which stops at the page's limit, instead of reading every
+		// tagged agent and sorting them (tags are usually broad groups).
+		q.add("+id IN ("+in+")", args...)
 	}
 	tail, err := s.pageByCreation(ctx, &q, "agents", p.Page)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
-	rows, err := s.q.QueryContext(ctx, listAgentsSQL+q.whereSQL()+tail, q.args...)
+	query := listAgentsSQL + q.whereSQL() + tail
+	if order, limited := strings.CutSuffix(tail, " LIMIT ?"); limited {
+		// Pick the page's ids first, then read only those rows: sorting
+		// the filtered ids is cheap, sorting whole rows (their data) is not.
+		query = listAgentsSQL + " WHERE id IN (SELECT id FROM agents" + q.whereSQL() + tail + ")" + order
+	}
+	rows, err := s.r.QueryContext(ctx, query, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", interpretError(err))
 	}
@@ -232,12 +242,10 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list agents: %w", interpretError(err))
 	}
-	// Relations are loaded after the rows are closed: the store has one
-	// connection.
-	for _, a := range out {
-		if err := s.fillRelations(ctx, a); err != nil {
-			return nil, fmt.Errorf("list agents: %s: %w", a.ID, err)
-		}
+	// Relations are loaded after the rows are closed: inside a transaction
+	// there is one connection.
+	if err := s.fillPageRelations(ctx, out); err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
 	}
 	return out, nil
 }

@@ -53,7 +53,7 @@ const getBlockSQL = `SELECT ` + blockColumns + ` FROM blocks WHERE id = ?`
 
 // GetBlock returns one block. ErrNotFound.
 func (s *Store) GetBlock(ctx context.Context, id string) (*letta.Block, error) {
-	b, err := scanBlock(s.q.QueryRowContext(ctx, getBlockSQL, id))
+	b, err := scanBlock(s.r.QueryRowContext(ctx, getBlockSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get block %s: %w", id, interpretError(err))
 	}
@@ -81,7 +81,7 @@ func (s *Store) ListBlocks(ctx context.Context, p store.ListBlocksParams) ([]*le
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
 	}
-	rows, err := s.q.QueryContext(ctx, listBlocksSQL+q.whereSQL()+tail, q.args...)
+	rows, err := s.r.QueryContext(ctx, listBlocksSQL+q.whereSQL()+tail, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", interpretError(err))
 	}
@@ -183,7 +183,7 @@ const (
 // exists runs a one-row existence query.
 func (s *Store) exists(ctx context.Context, query string, args ...any) (bool, error) {
 	var one int
-	err := s.q.QueryRowContext(ctx, query, args...).Scan(&one)
+	err := s.r.QueryRowContext(ctx, query, args...).Scan(&one)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
@@ -207,7 +207,7 @@ func (s *Store) mustExist(ctx context.Context, what, query, id string) error {
 
 // strings runs a query returning one text column, as a non-nil slice.
 func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := s.q.QueryContext(ctx, query, args...)
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}

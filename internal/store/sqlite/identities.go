@@ -116,7 +116,7 @@ const getIdentitySQL = `SELECT ` + identityColumns + ` FROM identities WHERE id 
 
 // GetIdentity returns the identity with its links. ErrNotFound.
 func (s *Store) GetIdentity(ctx context.Context, id string) (*letta.Identity, error) {
-	i, err := scanIdentity(s.q.QueryRowContext(ctx, getIdentitySQL, id))
+	i, err := scanIdentity(s.r.QueryRowContext(ctx, getIdentitySQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get identity %s: %w", id, interpretError(err))
 	}
@@ -132,7 +132,7 @@ WHERE identifier_key = ? AND coalesce(project_id, '') = coalesce(?, '')`
 // GetIdentityByKey returns the identity with this key in the project (nil:
 // none). ErrNotFound.
 func (s *Store) GetIdentityByKey(ctx context.Context, identifierKey string, projectID *string) (*letta.Identity, error) {
-	i, err := scanIdentity(s.q.QueryRowContext(ctx, getIdentityByKeySQL, identifierKey, nullString(projectID)))
+	i, err := scanIdentity(s.r.QueryRowContext(ctx, getIdentityByKeySQL, identifierKey, nullString(projectID)))
 	if err != nil {
 		return nil, fmt.Errorf("get identity by key %q: %w", identifierKey, interpretError(err))
 	}
@@ -174,7 +174,7 @@ func (s *Store) ListIdentities(ctx context.Context, p store.ListIdentitiesParams
 // queryIdentities runs a query of identityColumns and loads each one's
 // links once the rows are closed (the store has one connection).
 func (s *Store) queryIdentities(ctx context.Context, query string, args ...any) ([]*letta.Identity, error) {
-	rows, err := s.q.QueryContext(ctx, query, args...)
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}

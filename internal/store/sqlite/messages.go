@@ -69,7 +69,7 @@ const getMessageSQL = `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`
 
 // GetMessage returns one message. ErrNotFound.
 func (s *Store) GetMessage(ctx context.Context, id string) (*letta.Message, error) {
-	m, err := scanMessage(s.q.QueryRowContext(ctx, getMessageSQL, id))
+	m, err := scanMessage(s.r.QueryRowContext(ctx, getMessageSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get message %s: %w", id, interpretError(err))
 	}
@@ -101,7 +101,7 @@ func (s *Store) GetMessages(ctx context.Context, ids []string) ([]*letta.Message
 }
 
 func (s *Store) collectMessages(ctx context.Context, into map[string]*letta.Message, query string, args ...any) error {
-	rows, err := s.q.QueryContext(ctx, query, args...)
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return interpretError(err)
 	}
@@ -147,7 +147,7 @@ func (s *Store) ListMessages(ctx context.Context, p store.ListMessagesParams) ([
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	rows, err := s.q.QueryContext(ctx, listMessagesSQL+q.whereSQL()+tail, q.args...)
+	rows, err := s.r.QueryContext(ctx, listMessagesSQL+q.whereSQL()+tail, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", interpretError(err))
 	}
@@ -201,7 +201,7 @@ const countMessagesSQL = `SELECT count(*) FROM messages WHERE agent_id = ?`
 // CountMessages counts the agent's stored messages.
 func (s *Store) CountMessages(ctx context.Context, agentID string) (int, error) {
 	var n int
-	if err := s.q.QueryRowContext(ctx, countMessagesSQL, agentID).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, countMessagesSQL, agentID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count agent %s messages: %w", agentID, interpretError(err))
 	}
 	return n, nil

@@ -34,7 +34,7 @@ func (q *query) whereSQL() string {
 func (s *Store) pageByCreation(ctx context.Context, q *query, table string, p store.Page) (string, error) {
 	cursor := func(id string) (int64, error) {
 		var at int64
-		err := s.q.QueryRowContext(ctx, `SELECT created_at FROM `+table+` WHERE id = ?`, id).Scan(&at)
+		err := s.r.QueryRowContext(ctx, `SELECT created_at FROM `+table+` WHERE id = ?`, id).Scan(&at)
 		if err != nil {
 			return 0, fmt.Errorf("find cursor %s: %w", id, interpretError(err))
 		}
@@ -76,7 +76,7 @@ func (s *Store) pageByCreation(ctx context.Context, q *query, table string, p st
 func (s *Store) pageBySeq(ctx context.Context, q *query, p store.Page) (string, error) {
 	bound := func(id string, greater bool) error {
 		var seq int64
-		err := s.q.QueryRowContext(ctx, `SELECT seq FROM messages WHERE id = ?`, id).Scan(&seq)
+		err := s.r.QueryRowContext(ctx, `SELECT seq FROM messages WHERE id = ?`, id).Scan(&seq)
 		if err != nil {
 			return fmt.Errorf("find cursor %s: %w", id, interpretError(err))
 		}

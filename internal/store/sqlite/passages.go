@@ -67,6 +67,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // CreatePassages inserts the passages in one transaction. ErrNotFound for
 // an unknown agent, ErrConflict for a taken id.
 func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
+	c := s.cacheFor()
+	for _, p := range ps {
+		defer c.invalidate(p.AgentID)
+	}
 	return s.InTx(ctx, func(txs store.Store) error {
 		tx := txs.(*Store)
 		for _, p := range ps {
@@ -91,7 +95,7 @@ const getPassageSQL = `SELECT ` + passageColumns + ` FROM passages WHERE id = ?`
 
 // GetPassage returns one passage. ErrNotFound.
 func (s *Store) GetPassage(ctx context.Context, id string) (*letta.Passage, error) {
-	p, err := scanPassage(s.q.QueryRowContext(ctx, getPassageSQL, id))
+	p, err := scanPassage(s.r.QueryRowContext(ctx, getPassageSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get passage %s: %w", id, interpretError(err))
 	}
@@ -110,6 +114,7 @@ func (s *Store) UpdatePassage(ctx context.Context, p *letta.Passage) error {
 	if err != nil {
 		return err
 	}
+	defer s.cacheFor().invalidate(p.AgentID)
 	res, err := s.q.ExecContext(ctx, updatePassageSQL, p.Text, blob, dim, tags, micros(p.UpdatedAt), data, p.ID)
 	if err == nil {
 		err = affectedOne(res)
@@ -122,13 +127,11 @@ func (s *Store) UpdatePassage(ctx context.Context, p *letta.Passage) error {
 
 // DeletePassage removes one passage. ErrNotFound.
 func (s *Store) DeletePassage(ctx context.Context, id string) error {
-	res, err := s.q.ExecContext(ctx, `DELETE FROM passages WHERE id = ?`, id)
-	if err == nil {
-		err = affectedOne(res)
-	}
-	if err != nil {
+	var agentID string
+	if err := s.q.QueryRowContext(ctx, `DELETE FROM passages WHERE id = ? RETURNING agent_id`, id).Scan(&agentID); err != nil {
 		return fmt.Errorf("delete passage %s: %w", id, interpretError(err))
 	}
+	s.cacheFor().invalidate(agentID)
 	return nil
 }
 
@@ -148,7 +151,7 @@ func (s *Store) ListPassages(ctx context.Context, p store.ListPassagesParams) ([
 }
 
 func (s *Store) queryPassages(ctx context.Context, sqlText string, args ...any) ([]*letta.Passage, error) {
-	rows, err := s.q.QueryContext(ctx, sqlText, args...)
+	rows, err := s.r.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list passages: %w", interpretError(err))
 	}
@@ -170,7 +173,7 @@ func (s *Store) queryPassages(ctx context.Context, sqlText string, args ...any) 
 // CountPassages counts the agent's passages.
 func (s *Store) CountPassages(ctx context.Context, agentID string) (int, error) {
 	var n int
-	if err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM passages WHERE agent_id = ?`, agentID).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM passages WHERE agent_id = ?`, agentID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count passages: %w", interpretError(err))
 	}
 	return n, nil
@@ -239,9 +242,12 @@ func (s *Store) SearchPassages(ctx context.Context, p store.SearchPassagesParams
 // vectorCandidates scans the filtered rows with embeddings of the query's
 // dimension and keeps the n most similar (exact cosine).
 func (s *Store) vectorCandidates(ctx context.Context, p store.SearchPassagesParams, n int) ([]store.RankedID, error) {
+	if out, ok, err := s.cachedVectorCandidates(ctx, p, n); ok || err != nil {
+		return out, err
+	}
 	q := searchFilter(p)
 	q.add("p.embedding_dim = ?", len(p.Embedding))
-	rows, err := s.q.QueryContext(ctx, `SELECT p.id, p.embedding FROM passages p`+q.whereSQL(), q.args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.embedding FROM passages p`+q.whereSQL(), q.args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}
@@ -278,7 +284,7 @@ func (s *Store) textCandidates(ctx context.Context, p store.SearchPassagesParams
 	q.args = append(q.args, n)
 	sqlText := `SELECT p.id, bm25(passages_fts) AS r FROM passages_fts JOIN passages p ON p.seq = passages_fts.rowid` +
 		q.whereSQL() + ` ORDER BY r, p.id LIMIT ?`
-	rows, err := s.q.QueryContext(ctx, sqlText, q.args...)
+	rows, err := s.r.QueryContext(ctx, sqlText, q.args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}

@@ -74,7 +74,7 @@ const getRunSQL = `SELECT ` + runColumns + ` FROM runs WHERE id = ?`
 
 // GetRun returns one run. ErrNotFound.
 func (s *Store) GetRun(ctx context.Context, id string) (*letta.Run, error) {
-	r, err := scanRun(s.q.QueryRowContext(ctx, getRunSQL, id))
+	r, err := scanRun(s.r.QueryRowContext(ctx, getRunSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, interpretError(err))
 	}
@@ -100,7 +100,7 @@ func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*letta.
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	rows, err := s.q.QueryContext(ctx, listRunsSQL+q.whereSQL()+tail, q.args...)
+	rows, err := s.r.QueryContext(ctx, listRunsSQL+q.whereSQL()+tail, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", interpretError(err))
 	}

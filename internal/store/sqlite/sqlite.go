@@ -33,12 +33,27 @@ type Options struct {
 
 // Store is a store.Store on one SQLite file. A Store made by InTx is bound
 // to that transaction.
+//
+// Writes go through one connection (db): SQLite has one writer at a time.
+// Methods that only read run, outside a transaction, on a separate pool of
+// read-only connections (readDB), which WAL lets read while the writer
+// writes; inside a transaction they use the transaction. Both pools keep
+// their statements prepared (stmtDB).
 type Store struct {
 	db     *sql.DB
-	q      querier
+	readDB *sql.DB
+	stmts  *stmtDB // of db
+	q      querier // writes: the writer connection or the transaction
+	r      querier // reads: the read pool or the transaction
+	rstmts *stmtDB // of readDB
+	tools  *toolCache
 	inTx   bool
 	logger *slog.Logger
 }
+
+// readConns is the size of the read pool: a few more than the 2 cores the
+// server is sized for, so reads waiting on the disk do not queue.
+const readConns = 4
 
 // querier is what *sql.DB and *sql.Tx have in common, so every method runs
 // the same way inside and outside a transaction.
@@ -81,7 +96,44 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	return &Store{db: db, q: db, logger: logger}, nil
+	// A single process owns the file, so a turn lease left by a process
+	// that died mid-turn has no live holder: drop them all, as runs left
+	// running are marked interrupted.
+	if opts.Migrate || tableExists(ctx, db, "agent_leases") {
+		if _, err := db.ExecContext(ctx, `DELETE FROM agent_leases`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("clear agent leases: %w", interpretError(err))
+		}
+	}
+	readDB, err := sql.Open("sqlite", readDataSourceName(path))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)
+	}
+	readDB.SetMaxOpenConns(readConns)
+	readDB.SetMaxIdleConns(readConns)
+	readDB.SetConnMaxLifetime(0)
+	readDB.SetConnMaxIdleTime(0)
+	s := &Store{db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB), tools: newToolCache(), logger: logger}
+	s.q, s.r = s.stmts, s.rstmts
+	return s, nil
+}
+
+// tableExists reports whether the schema has the table (false on error).
+func tableExists(ctx context.Context, db *sql.DB, name string) bool {
+	var one int
+	err := db.QueryRowContext(ctx, `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&one)
+	return err == nil
+}
+
+// readDataSourceName is dataSourceName for the read pool: the same file,
+// with query_only so a write routed there by mistake fails loudly.
+func readDataSourceName(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "query_only(1)")
+	return "file:" + path + "?" + q.Encode()
 }
 
 // dataSourceName builds the driver DSN: busy_timeout first, so the pragmas
@@ -93,6 +145,9 @@ func dataSourceName(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Archival search scans an agent's vectors: map the file rather than
+	// read it page by page through system calls (docs/benchmarks.md).
+	q.Add("_pragma", "mmap_size(1073741824)")
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -113,7 +168,9 @@ func (s *Store) Close() error {
 	if s.inTx {
 		return nil
 	}
-	return s.db.Close()
+	s.rstmts.close()
+	s.stmts.close()
+	return errors.Join(s.readDB.Close(), s.db.Close())
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled
@@ -129,13 +186,18 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) (err er
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", interpretError(err))
 	}
+	stx := &stmtTx{tx: tx, cache: s.stmts}
+	// Deferred first so it runs last, once the transaction has freed the
+	// connection (even after a panic's rollback).
+	defer stx.prepareMissed(context.WithoutCancel(ctx))
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
 	}()
-	if err := fn(&Store{db: s.db, q: tx, inTx: true, logger: s.logger}); err != nil {
+	txs := &Store{db: s.db, readDB: s.readDB, stmts: s.stmts, rstmts: s.rstmts, tools: s.tools, q: stx, r: stx, inTx: true, logger: s.logger}
+	if err := fn(txs); err != nil {
 		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}

@@ -72,7 +72,7 @@ const getStepSQL = `SELECT ` + stepColumns + ` FROM steps WHERE id = ?`
 
 // GetStep returns one step. ErrNotFound.
 func (s *Store) GetStep(ctx context.Context, id string) (*letta.Step, error) {
-	st, err := scanStep(s.q.QueryRowContext(ctx, getStepSQL, id))
+	st, err := scanStep(s.r.QueryRowContext(ctx, getStepSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get step %s: %w", id, interpretError(err))
 	}
@@ -104,7 +104,7 @@ func (s *Store) ListSteps(ctx context.Context, p store.ListStepsParams) ([]*lett
 	if err != nil {
 		return nil, fmt.Errorf("list steps: %w", err)
 	}
-	rows, err := s.q.QueryContext(ctx, listStepsSQL+q.whereSQL()+tail, q.args...)
+	rows, err := s.r.QueryContext(ctx, listStepsSQL+q.whereSQL()+tail, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list steps: %w", interpretError(err))
 	}

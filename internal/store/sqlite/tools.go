@@ -19,6 +19,11 @@ func scanTool(row interface{ Scan(...any) error }) (*letta.Tool, error) {
 	if err := row.Scan(&id, &name, &createdAt, &updatedAt, &data); err != nil {
 		return nil, err
 	}
+	return decodeTool(id, name, createdAt, updatedAt, data)
+}
+
+// decodeTool builds a tool from its stored columns.
+func decodeTool(id, name string, createdAt, updatedAt int64, data string) (*letta.Tool, error) {
 	var x letta.Tool
 	if err := json.Unmarshal([]byte(data), &x); err != nil {
 		return nil, fmt.Errorf("decode tool %s: %w", id, err)
@@ -50,7 +55,7 @@ const (
 
 // GetTool returns one tool. ErrNotFound.
 func (s *Store) GetTool(ctx context.Context, id string) (*letta.Tool, error) {
-	x, err := scanTool(s.q.QueryRowContext(ctx, getToolSQL, id))
+	x, err := scanTool(s.r.QueryRowContext(ctx, getToolSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get tool %s: %w", id, interpretError(err))
 	}
@@ -59,7 +64,7 @@ func (s *Store) GetTool(ctx context.Context, id string) (*letta.Tool, error) {
 
 // GetToolByName returns the tool with that exact name. ErrNotFound.
 func (s *Store) GetToolByName(ctx context.Context, name string) (*letta.Tool, error) {
-	x, err := scanTool(s.q.QueryRowContext(ctx, getToolByNameSQL, name))
+	x, err := scanTool(s.r.QueryRowContext(ctx, getToolByNameSQL, name))
 	if err != nil {
 		return nil, fmt.Errorf("get tool named %q: %w", name, interpretError(err))
 	}
@@ -78,7 +83,7 @@ func (s *Store) ListTools(ctx context.Context, p store.ListToolsParams) ([]*lett
 	if err != nil {
 		return nil, fmt.Errorf("list tools: %w", err)
 	}
-	rows, err := s.q.QueryContext(ctx, listToolsSQL+q.whereSQL()+tail, q.args...)
+	rows, err := s.r.QueryContext(ctx, listToolsSQL+q.whereSQL()+tail, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tools: %w", interpretError(err))
 	}

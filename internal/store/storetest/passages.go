@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -103,6 +104,7 @@ func testPassages(t *testing.T, newStore newStoreFunc) {
 	t.Run("List", func(t *testing.T) { testPassageList(t, newStore) })
 	t.Run("Search", func(t *testing.T) { testPassageSearch(t, newStore) })
 	t.Run("Filters", func(t *testing.T) { testPassageFilters(t, newStore) })
+	t.Run("LargeAgent", func(t *testing.T) { testPassageLargeAgent(t, newStore) })
 }
 
 func testPassageCRUD(t *testing.T, newStore newStoreFunc) {
@@ -389,5 +391,60 @@ func testPassageFilters(t *testing.T, newStore newStoreFunc) {
 	must(t, "hybrid with a text-only passage", err)
 	if got := hitIDs(hits); len(got) != 2 || !slices.Contains(got, plain.ID) {
 		t.Errorf("hybrid with a text-only passage: %v, want 2 hits with %s", got, plain.ID)
+	}
+}
+
+// largeAgentPassages is more than any backend scans exactly (Postgres
+// indexes an agent past 10,000 vectors of a dimension).
+const largeAgentPassages = 10_050
+
+// testPassageLargeAgent checks the indexed path: a vector search of an
+// agent past the exact-scan size still finds the nearest passages, and
+// filters still apply.
+func testPassageLargeAgent(t *testing.T, newStore newStoreFunc) {
+	t.Parallel()
+	ctx, s := setup(t, newStore)
+	c := newClock()
+	a := plainAgent(ctx, t, s, c, "large")
+	const dim = 16
+	vec := func(i int) []float32 {
+		return embed(fmt.Sprintf("word%d word%d", i%97, i%89), dim)
+	}
+	all := make([]*letta.Passage, 0, largeAgentPassages)
+	for start := 0; start < largeAgentPassages; start += 1000 {
+		batch := make([]*letta.Passage, 0, 1000)
+		for i := start; i < min(start+1000, largeAgentPassages); i++ {
+			tag := "even"
+			if i%2 == 1 {
+				tag = "odd"
+			}
+			batch = append(batch, newPassage(c, a.ID, fmt.Sprintf("passage %d", i), vec(i), tag))
+		}
+		must(t, "CreatePassages", s.CreatePassages(ctx, batch))
+		all = append(all, batch...)
+	}
+	q := embed("word5 word7", dim)
+	want := exactOrder(all, q)[:5]
+	hits, err := s.SearchPassages(ctx, store.SearchPassagesParams{AgentID: a.ID, Embedding: q, Limit: 5})
+	must(t, "large agent search", err)
+	got := hitIDs(hits)
+	found := 0
+	for _, id := range want {
+		if slices.Contains(got, id) {
+			found++
+		}
+	}
+	if len(got) != 5 || found < 4 {
+		t.Errorf("large agent top 5: found %d of the exact top 5 (got %v, want %v)", found, got, want)
+	}
+	hits, err = s.SearchPassages(ctx, store.SearchPassagesParams{AgentID: a.ID, Embedding: q, Tags: []string{"odd"}, Limit: 20})
+	must(t, "large agent filtered search", err)
+	if len(hits) != 20 {
+		t.Errorf("filtered search: %d hits, want 20", len(hits))
+	}
+	for _, h := range hits {
+		if !slices.Contains(h.Passage.Tags, "odd") {
+			t.Errorf("filtered search returned %s with tags %v", h.Passage.ID, h.Passage.Tags)
+		}
 	}
 }

@@ -169,5 +169,5 @@ func ReportSearch(b *testing.B, times []time.Duration, recall, insertsPerSec flo
 	if insertsPerSec > 0 {
 		b.ReportMetric(insertsPerSec, "inserts/s")
 	}
-	b.Logf("top-10 search: p50 %v p99 %v recall@10 %.3f inserts/s %.0f", p50, p99, recall, insertsPerSec)
+	b.Logf("top-10 search: p50 %v p99 %v recall@10 %.3f inserts/s %.0f (first query %v)", p50, p99, recall, insertsPerSec, times[0])
 }

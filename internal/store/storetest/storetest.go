@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Backend", func(t *testing.T) { testBackend(t, newStore) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, newStore) })
 	t.Run("Agents", func(t *testing.T) { testAgents(t, newStore) })
+	t.Run("AgentBlocks", func(t *testing.T) { testAgentBlocks(t, newStore) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore) })
 	t.Run("Tools", func(t *testing.T) { testTools(t, newStore) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, newStore) })
