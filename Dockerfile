@@ -5,20 +5,25 @@
 # runs this file's `go build` line natively and checks its other
 # instructions, since CI has no Docker engine.
 
-ARG GO_VERSION=1.26
+# The exact toolchain go.mod names (official images set GOTOOLCHAIN=local).
+ARG GO_VERSION=1.26.8
 ARG PYTHON_VERSION=3.13
 
 FROM golang:${GO_VERSION}-alpine AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN --mount=type=cache,target=/go/pkg/mod go mod download
+# No cache mounts: Railway's builder requires its own id prefix on them.
+RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/letta-server ./cmd/letta-server
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/letta-server ./cmd/letta-server
 
 FROM python:${PYTHON_VERSION}-alpine
 # A fixed non-root user; /data belongs to it so the SQLite file can be made.
+# bubblewrap isolates custom tools (no network) where the container may
+# create user namespaces; elsewhere the sandbox falls back to a plain
+# subprocess with resource limits (LETTA_TOOL_ISOLATION=auto).
+RUN apk add --no-cache bubblewrap
 RUN addgroup -S -g 10001 letta && adduser -S -D -H -h /data -u 10001 -G letta letta \
  && mkdir -p /data && chown letta:letta /data
 COPY --from=build /out/letta-server /usr/local/bin/letta-server

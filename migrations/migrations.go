@@ -42,3 +42,18 @@ type NewerSchemaError struct {
 func (e *NewerSchemaError) Error() string {
 	return fmt.Sprintf("the database schema is at version %d, newer than this letta-server knows (%d): upgrade letta-server, or point it at another database", e.Database, e.Known)
 }
+
+// CheckVersion says whether a server that knows migrations up to known can
+// run on a database at version (with golang-migrate's dirty flag) without
+// migrating it: only when they match. Used when migrations are off.
+func CheckVersion(version uint, dirty bool, known uint) error {
+	switch {
+	case dirty:
+		return fmt.Errorf("the database schema is dirty at version %d (a migration failed midway): repair it, then force the version with golang-migrate", version)
+	case version > known:
+		return &NewerSchemaError{Database: version, Known: known}
+	case version < known:
+		return fmt.Errorf("the database schema is at version %d and this letta-server needs %d: run `letta-server migrate` first, or start without --no-migrate", version, known)
+	}
+	return nil
+}

@@ -67,7 +67,11 @@ func jsonError(err error) error {
 		loc := []any{"body"}
 		if typ.Field != "" {
 			for _, part := range strings.Split(typ.Field, ".") {
-				loc = append(loc, part)
+				// Wire names are snake_case; a part with capitals is the
+				// name of an embedded Go struct, not something the client sent.
+				if strings.ToLower(part) == part {
+					loc = append(loc, part)
+				}
 			}
 		}
 		return fieldErrors{{Loc: loc, Msg: fmt.Sprintf("Input should be %s, got %s", jsonTypeName(typ.Type), typ.Value), Type: "type_error"}}

@@ -94,8 +94,11 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	switch {
 	case status == statusClientClosed:
-		s.log.DebugContext(ctx, "client went away", "request_id", requestID(ctx), "error", err)
-		return
+		// The client went away, or the server is shutting down and cancelled
+		// the turn. Answer anyway: a client that is still there (the
+		// shutdown case) must not get an empty 200; a gone one never reads it.
+		s.log.DebugContext(ctx, "request cancelled", "request_id", requestID(ctx), "error", err)
+		status, detail, noRetry = http.StatusServiceUnavailable, "The request was cancelled before it finished (the server may be shutting down); try again", false
 	case status >= 500:
 		s.log.ErrorContext(ctx, "request failed", "request_id", requestID(ctx), "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
 	default:
@@ -116,7 +119,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// statusClientClosed marks a request whose client disconnected (nothing is written).
+// statusClientClosed marks a cancelled request: its client disconnected or
+// the server is shutting down.
 const statusClientClosed = 499
 
 // classify maps an error to status, detail and whether to forbid retries.
@@ -159,7 +163,8 @@ func (s *server) classify(err error) (int, any, bool) {
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, "Conflict: the request clashes with the current state", true
 	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, "Not found", false
+		// The wrapped chain names what was missing ("block block-…: not found").
+		return http.StatusNotFound, "Not found: " + err.Error(), false
 	case errors.As(err, &apiErr):
 		return llmStatus(apiErr), "LLM provider error: " + apiErr.Message, true
 	case errors.Is(err, context.DeadlineExceeded):

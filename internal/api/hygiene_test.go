@@ -188,3 +188,22 @@ func TestIncludeErr(t *testing.T) {
 		t.Errorf("include_err=true shows the failed input %d times, want 1", n)
 	}
 }
+
+// TestErrorsNameWhatIsWrong: a missing referenced id is named in the 404,
+// and a type error's loc holds only wire names (no Go struct names).
+func TestErrorsNameWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	missing := "block-00000000-0000-4000-8000-00000000beef"
+	r := e.do("POST", "/v1/agents/", map[string]any{"model": "openai/gpt-4o-mini", "block_ids": []string{missing}})
+	r.expect(t, http.StatusNotFound)
+	if !strings.Contains(r.detail(t), missing) {
+		t.Errorf("404 does not name %s: %s", missing, r.body)
+	}
+	a := e.newAgent("loc", nil)
+	r = e.do("POST", "/v1/agents/"+a.ID+"/messages/async", `{"messages": "not a list"}`)
+	r.expect(t, http.StatusUnprocessableEntity)
+	if strings.Contains(string(r.body), "Request") || !strings.Contains(string(r.body), `"messages"`) {
+		t.Errorf("loc should be [body, messages]: %s", r.body)
+	}
+}

@@ -21,8 +21,11 @@ const (
 
 // Message is one message of a chat request.
 type Message struct {
-	Role       string
-	Content    string
+	Role    string
+	Content string
+	// Parts, when set, is the multimodal content of a user message (text
+	// and images, in order) and replaces Content for providers.
+	Parts      []Part
 	Name       string     // optional author name
 	ToolCalls  []ToolCall // assistant messages
 	ToolCallID string     // tool messages

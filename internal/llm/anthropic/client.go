@@ -27,7 +27,11 @@ const maxErrorMessage = 500
 
 // Chat makes one non-streaming call, retrying retryable failures.
 func (c *Client) Chat(ctx context.Context, req llm.ChatRequest) (*llm.ChatResponse, error) {
-	body, err := json.Marshal(toWireRequest(req))
+	wire, err := toWireRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(wire)
 	if err != nil {
 		return nil, fmt.Errorf("encode messages request: %w", err)
 	}

@@ -293,7 +293,7 @@ func TestKeyNeverInErrors(t *testing.T) {
 
 func TestForcedToolChoiceDropsThinking(t *testing.T) {
 	t.Parallel()
-	w := toWireRequest(llm.ChatRequest{Model: "claude-sonnet-4-5", Tools: []llm.Tool{{Name: "send_message"}},
+	w, _ := toWireRequest(llm.ChatRequest{Model: "claude-sonnet-4-5", Tools: []llm.Tool{{Name: "send_message"}},
 		ToolChoice: llm.ToolChoiceRequired, ReasoningEffort: "high", Temperature: ptr(0.7), MaxTokens: 100})
 	if w.Thinking != nil || w.ToolChoice.Type != "any" || w.Temperature == nil || w.MaxTokens != 100 {
 		t.Errorf("forced tool choice with thinking: %+v", w)

@@ -96,7 +96,7 @@ func (p *Provider) llmConfig(model string) letta.LLMConfig {
 	return letta.LLMConfig{
 		Model:                    model,
 		ModelEndpointType:        "anthropic",
-		ModelEndpoint:            letta.Ptr(p.cfg.BaseURL + "/v1"),
+		ModelEndpoint:            letta.Ptr(llm.PublicEndpoint(p.cfg.BaseURL + "/v1")),
 		ContextWindow:            DefaultContextWindow,
 		PutInnerThoughtsInKwargs: letta.Ptr(false),
 		Handle:                   letta.Ptr("anthropic/" + model),

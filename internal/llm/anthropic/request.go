@@ -40,6 +40,8 @@ type block struct {
 	// tool_result
 	ToolUseID string `json:"tool_use_id,omitempty"`
 	Content   string `json:"content,omitempty"`
+	// image
+	Source *imageSource `json:"source,omitempty"`
 }
 
 type wireTool struct {
@@ -67,7 +69,7 @@ var thinkingBudgets = map[string]int{"minimal": 1024, "low": 1024, "medium": 409
 // tool_result blocks of a user turn; consecutive turns of one role are
 // merged (the API wants them alternating); an assistant turn replays its
 // thinking (with signature), text and tool_use blocks in that order.
-func toWireRequest(req llm.ChatRequest) wireRequest {
+func toWireRequest(req llm.ChatRequest) (wireRequest, error) {
 	w := wireRequest{Model: req.Model, MaxTokens: req.MaxTokens, Temperature: req.Temperature, Messages: []wireMessage{}}
 	if w.MaxTokens <= 0 {
 		w.MaxTokens = DefaultMaxTokens
@@ -97,6 +99,13 @@ func toWireRequest(req llm.ChatRequest) wireRequest {
 		default:
 			role = "user"
 			blocks = []block{{Type: "text", Text: nonEmpty(m.Content)}}
+			if m.HasImages() {
+				userBlocks, err := partBlocks(m.Parts)
+				if err != nil {
+					return wireRequest{}, err
+				}
+				blocks = userBlocks
+			}
 		}
 		if len(blocks) == 0 {
 			continue
@@ -127,7 +136,7 @@ func toWireRequest(req llm.ChatRequest) wireRequest {
 			w.MaxTokens = budget + DefaultMaxTokens
 		}
 	}
-	return w
+	return w, nil
 }
 
 func wireToolChoice(choice string, parallel *bool) *toolChoice {

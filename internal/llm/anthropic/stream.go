@@ -15,7 +15,10 @@ import (
 // retried like Chat; after it, the error is returned. An error from
 // onDelta stops the stream and is returned unchanged.
 func (c *Client) ChatStream(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (*llm.ChatResponse, error) {
-	wire := toWireRequest(req)
+	wire, err := toWireRequest(req)
+	if err != nil {
+		return nil, err
+	}
 	wire.Stream = true
 	body, err := json.Marshal(wire)
 	if err != nil {

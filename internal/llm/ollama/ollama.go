@@ -55,6 +55,7 @@ func New(cfg Config) *Provider {
 	chat := openai.New(openai.Config{
 		Name: "ollama", BaseURL: base + "/v1", HTTPClient: cfg.HTTPClient,
 		MaxRetries: maxRetries, RetryBaseDelay: cfg.Retry.BaseDelay, Timeout: cfg.Retry.Timeout,
+		InlineImagesOnly: true,
 	})
 	return &Provider{Provider: chat, embedder: &Embedder{base: base, cfg: cfg}}
 }
@@ -77,7 +78,7 @@ func (p *Provider) EmbeddingModels() []letta.EmbeddingConfig {
 	for _, m := range embeddingModels {
 		out = append(out, letta.EmbeddingConfig{
 			EmbeddingEndpointType: "ollama",
-			EmbeddingEndpoint:     letta.Ptr(p.embedder.base),
+			EmbeddingEndpoint:     letta.Ptr(llm.PublicEndpoint(p.embedder.base)),
 			EmbeddingModel:        m.name,
 			EmbeddingDim:          m.dim,
 			EmbeddingChunkSize:    letta.Ptr(300),

@@ -34,6 +34,9 @@ func newClient(cfg Config) *Client {
 
 // Chat makes one non-streaming call, retrying retryable failures.
 func (c *Client) Chat(ctx context.Context, req llm.ChatRequest) (*llm.ChatResponse, error) {
+	if err := c.checkImages(req); err != nil {
+		return nil, err
+	}
 	wire := toWireRequest(req)
 	var out *llm.ChatResponse
 	err := c.retry(ctx, func(actx context.Context) error {

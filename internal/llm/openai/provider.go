@@ -55,6 +55,9 @@ type Config struct {
 	// EndpointType is the model_endpoint_type of the configs it lists;
 	// default "openai" ("xai" for the xai provider).
 	EndpointType string
+	// InlineImagesOnly: the server cannot fetch image URLs (Ollama), so
+	// an http(s) image URL is refused before the call.
+	InlineImagesOnly bool
 }
 
 // Provider is an enabled OpenAI-compatible provider. It implements llm.Provider.
@@ -148,7 +151,7 @@ func (p *Provider) llmConfig(model string, contextWindow int) letta.LLMConfig {
 	return letta.LLMConfig{
 		Model:                    model,
 		ModelEndpointType:        p.cfg.EndpointType,
-		ModelEndpoint:            letta.Ptr(p.cfg.BaseURL),
+		ModelEndpoint:            letta.Ptr(llm.PublicEndpoint(p.cfg.BaseURL)),
 		ContextWindow:            contextWindow,
 		PutInnerThoughtsInKwargs: letta.Ptr(false),
 		Handle:                   letta.Ptr(p.cfg.Name + "/" + model),
@@ -168,7 +171,7 @@ func (p *Provider) EmbeddingModels() []letta.EmbeddingConfig {
 	for _, m := range embeddingModels {
 		out = append(out, letta.EmbeddingConfig{
 			EmbeddingEndpointType: p.cfg.EndpointType,
-			EmbeddingEndpoint:     letta.Ptr(p.cfg.BaseURL),
+			EmbeddingEndpoint:     letta.Ptr(llm.PublicEndpoint(p.cfg.BaseURL)),
 			EmbeddingModel:        m.name,
 			EmbeddingDim:          m.dim,
 			EmbeddingChunkSize:    letta.Ptr(embeddingChunkSize),

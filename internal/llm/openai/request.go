@@ -71,6 +71,9 @@ func toWireMessage(m llm.Message) goopenai.ChatCompletionMessage {
 		Name:       m.Name,
 		ToolCallID: m.ToolCallID,
 	}
+	if m.HasImages() {
+		w.Content, w.MultiContent = "", wireParts(m.Parts)
+	}
 	for _, c := range m.ToolCalls {
 		args := c.Arguments
 		if args == "" {

@@ -19,6 +19,9 @@ import (
 // (repeating would deliver the deltas twice). An error from onDelta stops
 // the stream and is returned unchanged.
 func (c *Client) ChatStream(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (*llm.ChatResponse, error) {
+	if err := c.checkImages(req); err != nil {
+		return nil, err
+	}
 	wire := toWireRequest(req)
 	wire.Stream = true
 	wire.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}

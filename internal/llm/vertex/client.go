@@ -32,9 +32,12 @@ var (
 
 // Chat makes one generateContent call, retrying retryable failures.
 func (c *Client) Chat(ctx context.Context, req llm.ChatRequest) (*llm.ChatResponse, error) {
-	contents, gcfg := toWire(req)
+	contents, gcfg, err := toWire(req)
+	if err != nil {
+		return nil, err
+	}
 	var out *llm.ChatResponse
-	err := c.retry(ctx, func(actx context.Context) error {
+	err = c.retry(ctx, func(actx context.Context) error {
 		resp, err := c.api.Models.GenerateContent(actx, req.Model, contents, gcfg)
 		if err != nil {
 			return err
@@ -55,13 +58,16 @@ func (c *Client) Chat(ctx context.Context, req llm.ChatRequest) (*llm.ChatRespon
 // whose text and function calls are deltas and whose usage replaces the
 // last. A failure before the first delta is retried.
 func (c *Client) ChatStream(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (*llm.ChatResponse, error) {
-	contents, gcfg := toWire(req)
+	contents, gcfg, err := toWire(req)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		out       *llm.ChatResponse
 		delivered bool
 		callerErr error
 	)
-	err := c.retry(ctx, func(actx context.Context) error {
+	err = c.retry(ctx, func(actx context.Context) error {
 		acc := &accumulator{}
 		for resp, err := range c.api.Models.GenerateContentStream(actx, req.Model, contents, gcfg) {
 			if err != nil {

@@ -148,7 +148,7 @@ func (p *Provider) llmConfig(model string, window int) letta.LLMConfig {
 	return letta.LLMConfig{
 		Model:                    model,
 		ModelEndpointType:        Name,
-		ModelEndpoint:            letta.Ptr(p.endpoint()),
+		ModelEndpoint:            letta.Ptr(llm.PublicEndpoint(p.endpoint())),
 		ContextWindow:            window,
 		PutInnerThoughtsInKwargs: letta.Ptr(false),
 		Handle:                   letta.Ptr(Name + "/" + model),
@@ -164,7 +164,7 @@ func (p *Provider) EmbeddingModels() []letta.EmbeddingConfig {
 	for _, m := range embeddingModels {
 		out = append(out, letta.EmbeddingConfig{
 			EmbeddingEndpointType: Name,
-			EmbeddingEndpoint:     letta.Ptr(p.endpoint()),
+			EmbeddingEndpoint:     letta.Ptr(llm.PublicEndpoint(p.endpoint())),
 			EmbeddingModel:        m.name,
 			EmbeddingDim:          m.dim,
 			EmbeddingChunkSize:    letta.Ptr(300),

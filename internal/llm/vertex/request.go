@@ -17,7 +17,7 @@ import (
 // tool results are functionResponse parts of a user turn, carrying the id
 // and the name of the call they answer. Consecutive turns of one role are
 // merged.
-func toWire(req llm.ChatRequest) ([]*genai.Content, *genai.GenerateContentConfig) {
+func toWire(req llm.ChatRequest) ([]*genai.Content, *genai.GenerateContentConfig, error) {
 	cfg := &genai.GenerateContentConfig{}
 	var system []string
 	var contents []*genai.Content
@@ -57,6 +57,13 @@ func toWire(req llm.ChatRequest) ([]*genai.Content, *genai.GenerateContentConfig
 				text = "(empty)"
 			}
 			parts = []*genai.Part{{Text: text}}
+			if m.HasImages() {
+				userParts, err := wireParts(m.Parts)
+				if err != nil {
+					return nil, nil, err
+				}
+				parts = userParts
+			}
 		}
 		if len(parts) == 0 {
 			continue
@@ -98,7 +105,7 @@ func toWire(req llm.ChatRequest) ([]*genai.Content, *genai.GenerateContentConfig
 		}
 		cfg.ToolConfig = &genai.ToolConfig{FunctionCallingConfig: fc}
 	}
-	return contents, cfg
+	return contents, cfg, nil
 }
 
 // argsObject parses a call's arguments; anything but a JSON object is sent

@@ -10,6 +10,7 @@ import (
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/letta-server/letta-server/migrations"
@@ -62,4 +63,16 @@ func migrateUp(ctx context.Context, cfg *pgx.ConnConfig, logger *slog.Logger) (e
 		logger.InfoContext(ctx, "applied migrations", "from_version", before, "to_version", after, "dirty", dirty)
 	}
 	return nil
+}
+
+// checkSchema refuses, when migrations are off, a database whose schema
+// version is not the one this server was built for. A database without a
+// migrations table is left alone (its first query will say what is missing).
+func checkSchema(ctx context.Context, pool *pgxpool.Pool) error {
+	var version int64
+	var dirty bool
+	if err := pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty); err != nil {
+		return nil
+	}
+	return migrations.CheckVersion(uint(version), dirty, migrations.Latest(migrations.Postgres, "postgres"))
 }

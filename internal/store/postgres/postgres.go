@@ -36,9 +36,10 @@ type Store struct {
 	pool *pgxpool.Pool
 	// q runs the queries: the pool, or the transaction of a Store given to
 	// an InTx function.
-	q     querier
-	tools *toolCache
-	inTx  bool
+	q      querier
+	tools  *toolCache
+	counts *messageCounts
+	inTx   bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -94,8 +95,14 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		pool.Close()
 		return nil, connectError(ctx, cfg.ConnConfig, err)
 	}
+	if !opts.Migrate {
+		if err := checkSchema(ctx, pool); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	logger.InfoContext(ctx, "connected", "host", cfg.ConnConfig.Host, "port", cfg.ConnConfig.Port, "database", cfg.ConnConfig.Database)
-	return &Store{pool: pool, q: pool, tools: newToolCache()}, nil
+	return &Store{pool: pool, q: pool, tools: newToolCache(), counts: newMessageCounts()}, nil
 }
 
 // checkServer connects once without the pgvector hook and reports the

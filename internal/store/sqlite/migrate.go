@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -49,4 +50,17 @@ func migrateUp(dsn string, logger *slog.Logger) error {
 	}
 	logger.Info("sqlite schema ready", "version", version, "dirty", dirty)
 	return nil
+}
+
+// checkSchema refuses, when migrations are off, a database whose schema
+// version is not the one this server was built for. A database without a
+// migrations table is left alone (its first query will say what is missing).
+func checkSchema(ctx context.Context, db *sql.DB) error {
+	var version uint
+	var dirty bool
+	err := db.QueryRowContext(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+	if err != nil {
+		return nil
+	}
+	return migrations.CheckVersion(version, dirty, migrations.Latest(migrations.SQLite, "sqlite"))
 }

@@ -89,3 +89,39 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("Open = %v, want a NewerSchemaError for version 999", err)
 	}
 }
+
+// TestNoMigrateChecksVersion: with migrations off, a schema older or newer
+// than this build is refused with what to do; the current one opens.
+func TestNoMigrateChecksVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "letta.db")
+	st, err := sqlite.Open(t.Context(), path, sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if st, err = sqlite.Open(t.Context(), path, sqlite.Options{}); err != nil {
+		t.Fatalf("current schema refused: %v", err)
+	}
+	st.Close()
+
+	setVersion := func(v int) {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`UPDATE schema_migrations SET version = ?`, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setVersion(1)
+	if _, err := sqlite.Open(t.Context(), path, sqlite.Options{}); err == nil || !strings.Contains(err.Error(), "letta-server migrate") {
+		t.Errorf("older schema: Open = %v, want a refusal naming letta-server migrate", err)
+	}
+	setVersion(999)
+	var newer *migrations.NewerSchemaError
+	if _, err := sqlite.Open(t.Context(), path, sqlite.Options{}); !errors.As(err, &newer) {
+		t.Errorf("newer schema: Open = %v, want NewerSchemaError", err)
+	}
+}

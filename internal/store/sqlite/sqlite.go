@@ -47,6 +47,7 @@ type Store struct {
 	r      querier // reads: the read pool or the transaction
 	rstmts *stmtDB // of readDB
 	tools  *toolCache
+	counts *messageCounts
 	inTx   bool
 	logger *slog.Logger
 }
@@ -95,6 +96,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
+	} else if err := checkSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	// A single process owns the file, so a turn lease left by a process
 	// that died mid-turn has no live holder: drop them all, as runs left
@@ -114,7 +118,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readDB.SetMaxIdleConns(readConns)
 	readDB.SetConnMaxLifetime(0)
 	readDB.SetConnMaxIdleTime(0)
-	s := &Store{db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB), tools: newToolCache(), logger: logger}
+	s := &Store{db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB), tools: newToolCache(), counts: newMessageCounts(), logger: logger}
 	s.q, s.r = s.stmts, s.rstmts
 	return s, nil
 }
@@ -196,7 +200,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) (err er
 			panic(p)
 		}
 	}()
-	txs := &Store{db: s.db, readDB: s.readDB, stmts: s.stmts, rstmts: s.rstmts, tools: s.tools, q: stx, r: stx, inTx: true, logger: s.logger}
+	txs := &Store{db: s.db, readDB: s.readDB, stmts: s.stmts, rstmts: s.rstmts, tools: s.tools, counts: s.counts, q: stx, r: stx, inTx: true, logger: s.logger}
 	if err := fn(txs); err != nil {
 		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
