@@ -100,7 +100,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer o.close()
-	im := agentfile.NewImporter(agentfile.Config{Store: o.store, Models: o.models, EnsureBaseToolsFunc: o.engine.EnsureBaseTools})
+	im := agentfile.NewImporter(agentfile.Config{Store: o.store, Models: o.models, EnsureBaseToolsFunc: o.engine.EnsureBaseTools, CheckSourceFunc: o.engine.CheckToolSource})
 	ids, err := im.Import(ctx, f, opts)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", fs.Arg(0), err)

@@ -56,9 +56,6 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	if err != nil {
 		return fmt.Errorf("tool sandbox: %w", err)
 	}
-	if tools.Python() == "" {
-		logger.Warn("python3 not found: custom Python tools cannot be created or run (set LETTA_PYTHON)")
-	}
 	engine := agent.New(agent.Config{
 		Sandbox:          tools,
 		StepObserver:     mx,

@@ -204,6 +204,26 @@ func (e *Engine) checkExplicitLLM(cfg letta.LLMConfig) error {
 	return nil
 }
 
+// maxEmbeddingDim is the largest vector a passage may hold (pgvector's
+// limit for an indexed column is lower; the store handles that).
+const maxEmbeddingDim = 16000
+
+// checkExplicitEmbedding rejects an embedding_config the agent could not use:
+// an embedding_model and a positive embedding_dim are required, and some
+// enabled provider must serve it.
+func (e *Engine) checkExplicitEmbedding(cfg letta.EmbeddingConfig) error {
+	switch {
+	case cfg.EmbeddingModel == "":
+		return &ValidationError{Field: "embedding_config.embedding_model", Message: "field required"}
+	case cfg.EmbeddingDim <= 0 || cfg.EmbeddingDim > maxEmbeddingDim:
+		return &ValidationError{Field: "embedding_config.embedding_dim", Message: fmt.Sprintf("must be between 1 and %d", maxEmbeddingDim)}
+	}
+	if _, err := e.cfg.Models.Embedder(cfg); err != nil {
+		return &ValidationError{Field: "embedding_config", Message: err.Error()}
+	}
+	return nil
+}
+
 // resolveEmbedding picks the embedding config; none is fine (no archival
 // memory search).
 func (e *Engine) resolveEmbedding(handle *string, explicit *letta.EmbeddingConfig, chunkSize *int) (*letta.EmbeddingConfig, error) {
@@ -224,6 +244,9 @@ func (e *Engine) resolveEmbedding(handle *string, explicit *letta.EmbeddingConfi
 		cfg = c
 	case explicit != nil:
 		cfg = *explicit
+		if err := e.checkExplicitEmbedding(cfg); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, nil
 	}

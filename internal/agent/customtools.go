@@ -361,3 +361,15 @@ func containsName(names []string, name string) bool {
 	}
 	return false
 }
+
+// CheckToolSource reports a *pyschema.SourceError when source is not valid
+// Python (compiled, not run, by the sandbox's interpreter). Without python3
+// there is nothing to check against and it returns nil: such a tool fails
+// cleanly when called.
+func (e *Engine) CheckToolSource(ctx context.Context, source string) error {
+	err := pyschema.CheckSyntax(ctx, e.runner(ctx).Python(), source)
+	if errors.Is(err, pyschema.ErrNoPython) {
+		return nil
+	}
+	return err
+}

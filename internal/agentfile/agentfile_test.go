@@ -41,7 +41,7 @@ func setup(t testing.TB) *fixture {
 	fake := llmtest.NewServer(t)
 	models := llm.NewRegistry(openai.New(openai.Config{APIKey: "test-key", BaseURL: fake.URL(), MaxRetries: -1}))
 	eng := agent.New(agent.Config{Store: st, Models: models})
-	im := agentfile.NewImporter(agentfile.Config{Store: st, Models: models, EnsureBaseToolsFunc: eng.EnsureBaseTools})
+	im := agentfile.NewImporter(agentfile.Config{Store: st, Models: models, EnsureBaseToolsFunc: eng.EnsureBaseTools, CheckSourceFunc: eng.CheckToolSource})
 	return &fixture{store: st, engine: eng, importer: im, llm: fake}
 }
 

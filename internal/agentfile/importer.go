@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/letta-server/letta-server/internal/agent/pyschema"
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/llm"
 	"github.com/letta-server/letta-server/internal/memory"
@@ -21,6 +22,9 @@ type Config struct {
 	// EnsureBaseToolsFunc creates this server's built-in tools (the agent
 	// engine's EnsureBaseTools), so a file's built-ins map to them by name.
 	EnsureBaseToolsFunc func(ctx context.Context) error
+	// CheckSourceFunc rejects a custom tool's source that is not valid
+	// Python (the engine's CheckToolSource); nil checks nothing.
+	CheckSourceFunc func(ctx context.Context, source string) error
 }
 
 // Importer writes agent files into the store.
@@ -76,6 +80,9 @@ func (im *Importer) Import(ctx context.Context, f *File, opts ImportOptions) ([]
 			return nil, err
 		}
 		plans[i] = p
+	}
+	if err := im.checkSources(ctx, f); err != nil {
+		return nil, err
 	}
 	if im.cfg.EnsureBaseToolsFunc != nil {
 		if err := im.cfg.EnsureBaseToolsFunc(ctx); err != nil {
@@ -410,4 +417,27 @@ func compileSystem(a *letta.Agent, previous int, now time.Time) *letta.Message {
 		Model:     letta.Ptr(a.LLMConfig.Model),
 		CreatedAt: now,
 	}
+}
+
+// checkSources refuses, before anything is written, a custom tool whose
+// source is not valid Python: importing it would replace a working tool
+// (override_existing_tools) or add one that can never run.
+func (im *Importer) checkSources(ctx context.Context, f *File) error {
+	if im.cfg.CheckSourceFunc == nil {
+		return nil
+	}
+	for i := range f.Tools {
+		t := &f.Tools[i]
+		if !isCustom(t) || t.SourceCode == nil || *t.SourceCode == "" {
+			continue
+		}
+		if err := im.cfg.CheckSourceFunc(ctx, *t.SourceCode); err != nil {
+			var se *pyschema.SourceError
+			if errors.As(err, &se) {
+				return &FormatError{Path: fmt.Sprintf("tools[%d].source_code", i), Message: fmt.Sprintf("tool %q: %s", t.Name, se.Message)}
+			}
+			return fmt.Errorf("check source of tool %s: %w", t.Name, err)
+		}
+	}
+	return nil
 }

@@ -57,6 +57,7 @@ func (s *server) importAgent(w http.ResponseWriter, r *http.Request) error {
 	cfg := agentfile.Config{Store: s.cfg.Store, Models: s.cfg.Models}
 	if s.cfg.Engine != nil {
 		cfg.EnsureBaseToolsFunc = s.cfg.Engine.EnsureBaseTools
+		cfg.CheckSourceFunc = s.cfg.Engine.CheckToolSource
 	}
 	ids, err := agentfile.NewImporter(cfg).Import(r.Context(), f, opts)
 	if err != nil {

@@ -207,3 +207,36 @@ func TestErrorsNameWhatIsWrong(t *testing.T) {
 		t.Errorf("loc should be [body, messages]: %s", r.body)
 	}
 }
+
+// TestBadEmbeddingConfigRejected: an embedding_config archival memory could
+// not use is a 422 on create and on modify.
+func TestBadEmbeddingConfigRejected(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	good := map[string]any{"embedding_endpoint_type": "openai", "embedding_model": "text-embedding-3-small", "embedding_dim": 1536}
+	for name, change := range map[string]map[string]any{
+		"zero dim":     {"embedding_dim": 0},
+		"negative dim": {"embedding_dim": -5},
+		"huge dim":     {"embedding_dim": 99999},
+		"no model":     {"embedding_model": ""},
+		"unknown type": {"embedding_endpoint_type": "bogus"},
+	} {
+		cfg := map[string]any{}
+		for k, v := range good {
+			cfg[k] = v
+		}
+		for k, v := range change {
+			cfg[k] = v
+		}
+		r := e.do("POST", "/v1/agents/", map[string]any{"model": "openai/gpt-4o-mini", "embedding_config": cfg})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status %d, want 422; body %s", name, r.status, r.body)
+		}
+	}
+	var a struct {
+		ID string `json:"id"`
+	}
+	e.ok("POST", "/v1/agents/", map[string]any{"model": "openai/gpt-4o-mini", "embedding_config": good}, &a)
+	bad := map[string]any{"embedding_endpoint_type": "openai", "embedding_model": "x", "embedding_dim": 0}
+	e.do("PATCH", "/v1/agents/"+a.ID, map[string]any{"embedding_config": bad}).expect(t, http.StatusUnprocessableEntity)
+}

@@ -159,7 +159,7 @@ func (s *server) upsertIdentity(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *letta.Identity
-	err = s.cfg.Store.InTx(ctx, func(tx store.Store) error {
+	upsert := func(tx store.Store) error {
 		existing, err := tx.GetIdentityByKey(ctx, *req.IdentifierKey, req.ProjectID)
 		if errors.Is(err, store.ErrNotFound) {
 			out, err = insertIdentity(ctx, tx, req.identity(actor))
@@ -182,7 +182,13 @@ func (s *server) upsertIdentity(w http.ResponseWriter, r *http.Request) error {
 		existing.LastUpdatedByID = &actor
 		out, err = saveIdentity(ctx, tx, existing)
 		return err
-	})
+	}
+	err = s.cfg.Store.InTx(ctx, upsert)
+	if errors.Is(err, store.ErrConflict) {
+		// Another upsert of the same key inserted it first (Postgres runs
+		// transactions concurrently): it exists now, so update it.
+		err = s.cfg.Store.InTx(ctx, upsert)
+	}
 	if err != nil {
 		return err
 	}

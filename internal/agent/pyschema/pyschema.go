@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"time"
 )
 
@@ -95,4 +96,36 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// compileScript compiles stdin without running it and prints the syntax
+// error, if any, as "line N: message".
+const compileScript = `import sys
+src = sys.stdin.read()
+try:
+    compile(src, "<tool>", "exec")
+except SyntaxError as e:
+    print("line %s: %s" % (e.lineno, e.msg))
+`
+
+// CheckSyntax reports a *SourceError when source is not valid Python. It
+// compiles, never runs, the code. Unlike Derive it asks nothing of the
+// docstring, for tools that come with their own json_schema (agent files).
+func CheckSyntax(ctx context.Context, python, source string) error {
+	if python == "" {
+		return ErrNoPython
+	}
+	ctx, cancel := context.WithTimeout(ctx, deriveTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-I", "-c", compileScript)
+	cmd.Stdin = bytes.NewReader([]byte(source))
+	cmd.Env = []string{"LANG=C.UTF-8", "PYTHONIOENCODING=utf-8"}
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("run python3 syntax check: %w", err)
+	}
+	if msg := strings.TrimSpace(string(out)); msg != "" {
+		return &SourceError{Message: "syntax error at " + msg}
+	}
+	return nil
 }

@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	r := &Runner{cfg: cfg}
 	r.python, r.prefixes = findPython(ctx, cfg.Python)
 	if r.python == "" {
-		cfg.Logger.WarnContext(ctx, "python3 not found: custom Python tools cannot be created or run", "python", cfg.Python)
+		cfg.Logger.WarnContext(ctx, "python3 not found: custom Python tools cannot be created or run (set LETTA_PYTHON)", "python", cfg.Python)
 		return r, nil
 	}
 	switch cfg.Isolation {
@@ -98,6 +98,12 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	default:
 		return nil, fmt.Errorf("unknown sandbox isolation %q (auto, bwrap or none)", cfg.Isolation)
 	}
+	if os.Geteuid() == 0 {
+		// The kernel does not apply RLIMIT_NPROC to root, so a tool could
+		// fork without bound; the Docker image runs as a normal user.
+		cfg.Logger.WarnContext(ctx, "letta-server runs as root: custom tools run as root too and their process limit is not enforced; run it as a non-root user")
+	}
+	cfg.Logger.InfoContext(ctx, "tool sandbox ready", "python", r.python, "bubblewrap", r.bwrap != "", "timeout", cfg.Timeout.String())
 	return r, nil
 }
 
