@@ -1,10 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -59,12 +61,27 @@ func blockFilters(q *query, page store.Page) store.ListBlocksParams {
 func (s *server) listBlocks(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r.URL.Query())
 	p := blockFilters(q, q.page(50, true))
+	identityID, keys := q.str("identity_id"), q.strs("identifier_keys", false)
 	if err := q.err(); err != nil {
 		return err
 	}
-	blocks, err := s.cfg.Store.ListBlocks(r.Context(), p)
+	linked, filtered, err := s.identityBlockIDs(r.Context(), identityID, keys)
 	if err != nil {
 		return err
+	}
+	var blocks []*letta.Block
+	page := p.Page
+	if !filtered {
+		blocks, err = s.cfg.Store.ListBlocks(r.Context(), p)
+	} else { // identity links are few: filter the whole list, then page it
+		p.Page = store.Page{Ascending: page.Ascending}
+		if blocks, err = s.cfg.Store.ListBlocks(r.Context(), p); err == nil {
+			blocks = slices.DeleteFunc(blocks, func(b *letta.Block) bool { return !linked[b.ID] })
+			blocks, err = pageBlocks(blocks, page)
+		}
+	}
+	if err != nil {
+		return notFound(err, "Block", cmp.Or(page.After, page.Before))
 	}
 	out := make([]*letta.Block, 0, len(blocks))
 	for _, b := range blocks {

@@ -240,3 +240,43 @@ func TestBadEmbeddingConfigRejected(t *testing.T) {
 	bad := map[string]any{"embedding_endpoint_type": "openai", "embedding_model": "x", "embedding_dim": 0}
 	e.do("PATCH", "/v1/agents/"+a.ID, map[string]any{"embedding_config": bad}).expect(t, http.StatusUnprocessableEntity)
 }
+
+// TestBlocksByIdentity: GET /v1/blocks filters by identity_id and
+// identifier_keys and pages the filtered list to its end.
+func TestBlocksByIdentity(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var linked []string
+	for i := 0; i < 3; i++ {
+		linked = append(linked, e.newBlock("linked", "v", 0).ID)
+	}
+	e.newBlock("other", "v", 0)
+	var ident struct {
+		ID string `json:"id"`
+	}
+	e.ok("POST", "/v1/identities/", map[string]any{
+		"identifier_key": "user-42", "name": "Caren", "identity_type": "user", "block_ids": linked,
+	}, &ident)
+
+	var all []string
+	after := ""
+	for range 5 {
+		r := e.do("GET", "/v1/blocks/?limit=2&identity_id="+ident.ID+after, nil)
+		r.expect(t, http.StatusOK)
+		page := ids(t, r.body)
+		if len(page) == 0 {
+			break
+		}
+		all = append(all, page...)
+		after = "&after=" + page[len(page)-1]
+	}
+	if strings.Join(all, ",") != strings.Join(linked, ",") {
+		t.Errorf("paged by identity_id: %v, want %v", all, linked)
+	}
+	r := e.do("GET", "/v1/blocks/?identifier_keys=user-42", nil)
+	r.expect(t, http.StatusOK)
+	if got := ids(t, r.body); len(got) != 3 {
+		t.Errorf("by identifier_keys: %v, want the 3 linked blocks", got)
+	}
+	e.do("GET", "/v1/blocks/?identity_id=identity-00000000-0000-4000-8000-000000000000", nil).expect(t, http.StatusNotFound)
+}
