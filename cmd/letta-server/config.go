@@ -229,7 +229,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	fs := flag.NewFlagSet("letta-server", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.Usage = func() {
-		fmt.Fprintf(usage, "Usage: letta-server [flags]\n       letta-server migrate [flags]\n       letta-server version\n\nConfiguration comes from the environment (see README.md). Flags:\n")
+		fmt.Fprintf(usage, "Usage: letta-server [flags]\n       letta-server migrate [flags]\n       letta-server import [flags] FILE   (letta-server import -h)\n       letta-server export [flags] AGENT_ID\n       letta-server version\n\nConfiguration comes from the environment (see README.md). Flags:\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.Host, "host", c.Host, "listen host (LETTA_HOST)")
