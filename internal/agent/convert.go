@@ -43,6 +43,7 @@ func toLLMMessages(msgs []*letta.Message) []llm.Message {
 			lm.ToolCallID = letta.Deref(m.ToolCallID)
 		case letta.RoleUser:
 			lm.Name = letta.Deref(m.Name)
+			lm.Parts = userParts(m.Content)
 		case letta.RoleSystem:
 		default:
 			continue // other internal roles are not replayed

@@ -56,6 +56,7 @@ func openingMessages(a *letta.Agent, initial []MessageInput, now time.Time) ([]*
 				out = append(out, withSender(m, in))
 			default:
 				m := msg(letta.RoleUser, packedUserMessage(text, now, tz))
+				m.Content = append(m.Content, imagesOf(in.Content)...)
 				out = append(out, withSender(m, in))
 			}
 		}

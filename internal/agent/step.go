@@ -476,20 +476,38 @@ func errorType(err error) string {
 }
 
 // deltaSink forwards streamed tokens to the sink as partial messages that
-// share the assistant message's id. Calls to the reply tool are not
-// streamed: their assistant_message is sent whole once the call is complete.
+// share the assistant message's id and carry the run id. The reply tool's
+// reply argument streams as assistant_message deltas (its decoded text as
+// it grows); other calls stream as tool_call_message deltas, except calls
+// to tools that need approval, whose approval_request_message is sent
+// whole once the step is saved.
 func (t *turn) deltaSink(assistantID, stepID string, heartbeats bool, streamed map[string]bool) func(llm.Delta) error {
 	names := map[int]string{}
 	ids := map[int]string{}
+	replies := map[int]*kwargStream{}
 	replyTool := t.opts.AssistantMessageToolName
 	if replyTool == "" {
 		replyTool = letta.DefaultAssistantMessageToolName
 	}
+	replyKwarg := t.opts.AssistantMessageToolKwarg
+	if replyKwarg == "" {
+		replyKwarg = letta.DefaultAssistantMessageToolKwarg
+	}
+	order := map[string]int{} // item index per type, as the final render numbers them
 	chunk := func(typ string) letta.LettaMessage {
+		index, ok := order[typ]
+		if !ok {
+			index = len(order)
+			order[typ] = index
+		}
 		return letta.LettaMessage{
 			ID: assistantID, Date: letta.MessageDate(letta.Now()), MessageType: typ,
-			Otid: letta.DeriveOtid(assistantID, 0), StepID: &stepID,
+			Otid: letta.DeriveOtid(assistantID, index), StepID: &stepID, RunID: t.runID(),
 		}
+	}
+	needsApproval := func(name string) bool {
+		tool := findTool(t.agent, name)
+		return tool != nil && t.solver.requiresApproval(tool)
 	}
 	return func(d llm.Delta) error {
 		if d.Reasoning != "" {
@@ -518,7 +536,23 @@ func (t *turn) deltaSink(assistantID, stepID string, heartbeats bool, streamed m
 			ids[d.ToolCallIndex] = d.ToolCallID
 		}
 		name := names[d.ToolCallIndex]
-		if (d.ToolName != "" || d.ToolArguments != "") && !(t.opts.UseAssistantMessage && name == replyTool) {
+		switch {
+		case d.ToolName == "" && d.ToolArguments == "":
+		case t.opts.UseAssistantMessage && name == replyTool:
+			k := replies[d.ToolCallIndex]
+			if k == nil {
+				k = &kwargStream{key: replyKwarg}
+				replies[d.ToolCallIndex] = k
+			}
+			if text := k.add(d.ToolArguments); text != "" {
+				c := chunk(letta.MsgAssistant)
+				c.Content = text
+				streamed[letta.MsgAssistant] = true
+				t.send(c)
+			}
+		case needsApproval(name):
+			// sent whole as an approval_request_message after the step
+		default:
 			c := chunk(letta.MsgToolCall)
 			call := letta.LettaToolCall{Arguments: letta.Ptr(d.ToolArguments)}
 			if d.ToolName != "" {

@@ -56,23 +56,7 @@ func (s *server) sendMessageAsync(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	now := letta.Now()
-	run := &letta.Run{
-		ID:       letta.NewID(letta.PrefixRun),
-		AgentID:  a.ID,
-		Status:   letta.RunCreated,
-		Metadata: map[string]any{},
-		RequestConfig: &letta.RequestConfig{
-			UseAssistantMessage:       p.UseAssistantMessage,
-			AssistantMessageToolName:  p.AssistantMessageToolName,
-			AssistantMessageToolKwarg: p.AssistantMessageToolKwarg,
-			IncludeReturnMessageTypes: p.IncludeReturnMessageTypes,
-		},
-		CallbackURL: callback,
-		JobType:     letta.JobTypeRun,
-		CreatedAt:   now,
-		UpdatedAt:   now,
-	}
+	run := newRun(a.ID, p, letta.RunCreated, callback)
 	if err := s.cfg.Store.CreateRun(r.Context(), run); err != nil {
 		return notFound(err, "Agent", a.ID)
 	}
@@ -80,9 +64,7 @@ func (s *server) sendMessageAsync(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return fmt.Errorf("encode run: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	s.runs.add(run.ID, cancel)
-	go s.executeRun(ctx, cancel, eng, run, p)
+	go s.executeRun(context.WithoutCancel(r.Context()), eng, run, p)
 	return writeJSON(w, http.StatusOK, json.RawMessage(body))
 }
 
@@ -92,36 +74,18 @@ func validCallbackURL(u string) bool {
 	return err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != ""
 }
 
-// executeRun takes the run's turn and records its outcome, then calls the
-// run's callback_url. ctx is cancelled by a cancel request.
-func (s *server) executeRun(ctx context.Context, cancel context.CancelFunc, eng *agent.Engine, run *letta.Run, p agent.SendParams) {
-	defer s.runs.remove(run.ID)
-	defer cancel()
-	bg := context.WithoutCancel(ctx) // the outcome is written even after a cancel
+// executeRun takes the run's turn in the background and records its
+// outcome, then calls the run's callback_url.
+func (s *server) executeRun(ctx context.Context, eng *agent.Engine, run *letta.Run, p agent.SendParams) {
 	log := s.log.With("run_id", run.ID, "agent_id", run.AgentID)
-	if stored, err := s.cfg.Store.GetRun(bg, run.ID); err == nil && stored.Status == letta.RunCancelled {
+	if stored, err := s.cfg.Store.GetRun(ctx, run.ID); err == nil && stored.Status == letta.RunCancelled {
 		return // cancelled before it started
 	}
-	run.Status = letta.RunRunning
-	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
-		log.WarnContext(bg, "mark run running", "error", err)
-	}
-	stopWatch := s.watchCancel(ctx, cancel, run.ID)
-	sink := &firstMessageSink{start: time.Now()}
-	p.RunID = run.ID // the turn records it on every message and step it writes
-	resp, err := eng.Send(ctx, run.AgentID, p, sink)
-	stopWatch()
-	if ttft := sink.ttft(); ttft > 0 {
-		run.TTFTNs = &ttft
-	}
-	s.finishRun(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes)
-	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
-		log.WarnContext(bg, "record run outcome", "error", err)
-	}
+	_, _ = s.takeRunTurn(ctx, eng, run, p, nil)
 	if run.CallbackURL != nil {
-		s.sendCallback(bg, run)
-		if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
-			log.WarnContext(bg, "record run callback", "error", err)
+		s.sendCallback(ctx, run)
+		if err := s.cfg.Store.UpdateRun(ctx, run); err != nil {
+			log.WarnContext(ctx, "record run callback", "error", err)
 		}
 	}
 }
@@ -217,20 +181,25 @@ func (s *server) sendCallback(ctx context.Context, run *letta.Run) {
 	}
 }
 
-// firstMessageSink notes when the turn produced its first message.
+// firstMessageSink notes when the turn produced its first message and
+// passes every message on to next (when set).
 type firstMessageSink struct {
 	start time.Time
+	next  agent.Sink
 	mu    sync.Mutex
 	first time.Duration
 }
 
-func (f *firstMessageSink) Message(letta.LettaMessage) error {
+func (f *firstMessageSink) Message(m letta.LettaMessage) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.first == 0 {
 		f.first = time.Since(f.start)
 	}
-	return nil
+	f.mu.Unlock()
+	if f.next == nil {
+		return nil
+	}
+	return f.next.Message(m)
 }
 
 // ttft returns the time to the first message in ns, 0 if none came.

@@ -170,9 +170,7 @@ func validateParts(fe *fieldErrors, parts []letta.Content, loc ...any) {
 		switch p.Type {
 		case letta.ContentText:
 		case letta.ContentImage:
-			if p.Source == nil {
-				fe.add("Field required", append(append([]any{}, loc...), i, "source")...)
-			}
+			validateImageSource(fe, p.Source, append(append([]any{}, loc...), i, "source")...)
 		default:
 			fe.add(fmt.Sprintf("Content part type %q cannot be sent; use \"text\" or \"image\"", p.Type), append(append([]any{}, loc...), i, "type")...)
 		}

@@ -146,10 +146,16 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cfg.Store.GetAgent(r.Context(), id); err != nil {
 		return notFound(err, "Agent", id)
 	}
-	resp, err := eng.Send(r.Context(), id, p, nil)
+	run, err := s.startRun(r.Context(), id, p)
 	if err != nil {
+		return err
+	}
+	resp, err := s.takeRunTurn(r.Context(), eng, run, p, nil)
+	if err != nil && !(cancelledTurn(err) && resp != nil) {
 		return notFound(err, "Agent", id)
 	}
+	// A cancelled turn answers with what it produced and stop_reason
+	// cancelled, as Letta does.
 	return writeJSON(w, http.StatusOK, wireResponse(resp, p.IncludeReturnMessageTypes))
 }
 

@@ -84,6 +84,8 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Post("/messages/stream", s.handle(s.streamMessages))
 			r.Post("/messages/async", s.handle(s.sendMessageAsync))
 			r.Post("/messages/cancel", s.handle(s.cancelAgentRuns))
+			r.Patch("/messages/{message_id}", s.handle(s.modifyMessage))
+			r.Get("/context", s.handle(s.contextWindow))
 			r.Patch("/reset-messages", s.handle(s.resetMessages))
 
 			r.Get("/archival-memory", s.handle(s.listPassages))

@@ -58,9 +58,16 @@ func (s *server) streamTurn(w http.ResponseWriter, r *http.Request, req sendRequ
 	defer stopPings()
 	defer s.recoverStream(r, sw, stopPings)
 
-	resp, err := eng.Send(r.Context(), id, p, &streamSink{sw: sw, types: p.IncludeReturnMessageTypes})
+	run, err := s.startRun(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	resp, err := s.takeRunTurn(r.Context(), eng, run, p, &streamSink{sw: sw, types: p.IncludeReturnMessageTypes})
 	stopPings() // nothing else writes from here on
-	if err != nil && !sw.isStarted() {
+	// A turn cancelled by a cancel request still answers with a stream
+	// (stop_reason cancelled, then [DONE]), even when nothing came before.
+	cancelledByRequest := cancelledTurn(err) && r.Context().Err() == nil
+	if err != nil && !sw.isStarted() && !cancelledByRequest {
 		return notFound(err, "Agent", id)
 	}
 	if err == nil {

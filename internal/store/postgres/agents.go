@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
 )
@@ -159,8 +161,9 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 	return agents, nil
 }
 
-// loadLinks fills in the tags, blocks and tools of agents (three queries
-// whatever their number) and normalizes them.
+// loadLinks fills in the tags, blocks, tools and identities of agents and
+// normalizes them: four queries whatever their number, sent in one batch
+// (one round trip), then the identities' own links if there are any.
 func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 	if len(agents) == 0 {
 		return nil
@@ -172,10 +175,43 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 		a.Tags, a.Blocks, a.Tools = []string{}, []letta.Block{}, []letta.Tool{}
 	}
 
-	const tagsQ = `SELECT agent_id, tag FROM agent_tags WHERE agent_id = ANY($1) ORDER BY agent_id, tag`
-	rows, err := s.q.Query(ctx, tagsQ, ids)
+	const (
+		tagsQ   = `SELECT agent_id, tag FROM agent_tags WHERE agent_id = ANY($1) ORDER BY agent_id, tag`
+		blocksQ = `SELECT l.agent_id, ` + blockColumns + `
+		FROM agent_blocks l JOIN blocks ON blocks.id = l.block_id
+		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, l.position`
+		toolsQ = `SELECT l.agent_id, ` + toolColumns + `
+		FROM agent_tools l JOIN tools ON tools.id = l.tool_id
+		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, l.position`
+	)
+	batch := &pgx.Batch{}
+	batch.Queue(tagsQ, ids)
+	batch.Queue(blocksQ, ids)
+	batch.Queue(toolsQ, ids)
+	batch.Queue(agentIdentitiesQ, ids)
+	br := s.q.SendBatch(ctx, batch)
+	pairs, err := s.readLinks(br, byID)
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("load links: %w", interpretError(cerr))
+	}
 	if err != nil {
-		return fmt.Errorf("load tags: %w", interpretError(err))
+		return err
+	}
+	if err := s.attachIdentities(ctx, byID, pairs); err != nil {
+		return err
+	}
+	for _, a := range agents {
+		a.Normalize()
+	}
+	return nil
+}
+
+// readLinks reads the results of loadLinks' batch, in its order, and
+// returns the identity links for attachIdentities.
+func (s *Store) readLinks(br pgx.BatchResults, byID map[string]*letta.Agent) ([]*identityLink, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("load tags: %w", interpretError(err))
 	}
 	_, err = collect(rows, func(row scanner) (*struct{}, error) {
 		var agentID, tag string
@@ -186,14 +222,11 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 		return nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("load tags: %w", err)
+		return nil, fmt.Errorf("load tags: %w", err)
 	}
 
-	const blocksQ = `SELECT l.agent_id, ` + blockColumns + `
-		FROM agent_blocks l JOIN blocks ON blocks.id = l.block_id
-		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, l.position`
-	if rows, err = s.q.Query(ctx, blocksQ, ids); err != nil {
-		return fmt.Errorf("load blocks: %w", interpretError(err))
+	if rows, err = br.Query(); err != nil {
+		return nil, fmt.Errorf("load blocks: %w", interpretError(err))
 	}
 	_, err = collect(rows, func(row scanner) (*struct{}, error) {
 		var agentID string
@@ -205,14 +238,11 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 		return nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("load blocks: %w", err)
+		return nil, fmt.Errorf("load blocks: %w", err)
 	}
 
-	const toolsQ = `SELECT l.agent_id, ` + toolColumns + `
-		FROM agent_tools l JOIN tools ON tools.id = l.tool_id
-		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, l.position`
-	if rows, err = s.q.Query(ctx, toolsQ, ids); err != nil {
-		return fmt.Errorf("load tools: %w", interpretError(err))
+	if rows, err = br.Query(); err != nil {
+		return nil, fmt.Errorf("load tools: %w", interpretError(err))
 	}
 	decoded := map[string]*letta.Tool{}
 	_, err = collect(rows, func(row scanner) (*struct{}, error) {
@@ -225,17 +255,17 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 		return nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("load tools: %w", err)
+		return nil, fmt.Errorf("load tools: %w", err)
 	}
 
-	if err := s.loadAgentIdentities(ctx, byID, ids); err != nil {
-		return err
+	if rows, err = br.Query(); err != nil {
+		return nil, fmt.Errorf("load identities: %w", interpretError(err))
 	}
-
-	for _, a := range agents {
-		a.Normalize()
+	pairs, err := collect(rows, scanIdentityLink)
+	if err != nil {
+		return nil, fmt.Errorf("load identities: %w", err)
 	}
-	return nil
+	return pairs, nil
 }
 
 // prefixed scans a leading column into first, then the rest with the

@@ -270,32 +270,31 @@ func (s *Store) SetAgentIdentities(ctx context.Context, agentID string, identity
 	return nil
 }
 
-// loadAgentIdentities fills in the identities (oldest first, with their
-// links) and identity ids of the agents in byID.
-func (s *Store) loadAgentIdentities(ctx context.Context, byID map[string]*letta.Agent, ids []string) error {
-	const q = `SELECT l.agent_id, ` + identityColumns + `
+// agentIdentitiesQ selects the identities linked to agents = ANY($1), for
+// scanIdentityLink.
+const agentIdentitiesQ = `SELECT l.agent_id, ` + identityColumns + `
 		FROM identities_agents l JOIN identities ON identities.id = l.identity_id
 		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, identities.created_at, identities.id`
-	rows, err := s.q.Query(ctx, q, ids)
+
+// identityLink is an identity linked to an agent.
+type identityLink struct {
+	agentID  string
+	identity *letta.Identity
+}
+
+func scanIdentityLink(row scanner) (*identityLink, error) {
+	var l identityLink
+	i, err := scanIdentity(prefixed{row, &l.agentID})
 	if err != nil {
-		return fmt.Errorf("load identities: %w", interpretError(err))
+		return nil, err
 	}
-	type pair struct {
-		agentID  string
-		identity *letta.Identity
-	}
-	pairs, err := collect(rows, func(row scanner) (*pair, error) {
-		var p pair
-		i, err := scanIdentity(prefixed{row, &p.agentID})
-		if err != nil {
-			return nil, err
-		}
-		p.identity = i
-		return &p, nil
-	})
-	if err != nil {
-		return fmt.Errorf("load identities: %w", err)
-	}
+	l.identity = i
+	return &l, nil
+}
+
+// attachIdentities loads the linked identities' own links and sets the
+// agents' Identities and IdentityIDs.
+func (s *Store) attachIdentities(ctx context.Context, byID map[string]*letta.Agent, pairs []*identityLink) error {
 	list := make([]*letta.Identity, len(pairs))
 	for n, p := range pairs {
 		list[n] = p.identity

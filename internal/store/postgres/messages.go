@@ -172,16 +172,24 @@ func (s *Store) UpdateMessage(ctx context.Context, m *letta.Message) error {
 
 // DeleteAgentMessages removes every message of the agent.
 func (s *Store) DeleteAgentMessages(ctx context.Context, agentID string) error {
+	s.counts.forget(agentID)
 	if _, err := s.q.Exec(ctx, `DELETE FROM messages WHERE agent_id = $1`, agentID); err != nil {
 		return fmt.Errorf("delete messages of agent %s: %w", agentID, interpretError(err))
 	}
 	return nil
 }
 
-// CountMessages counts the agent's stored messages.
+// CountMessages counts the agent's stored messages. Outside a transaction
+// it counts only the messages added since it last counted (messageCounts).
 func (s *Store) CountMessages(ctx context.Context, agentID string) (int, error) {
 	var n int
-	if err := s.q.QueryRow(ctx, `SELECT count(*) FROM messages WHERE agent_id = $1`, agentID).Scan(&n); err != nil {
+	var err error
+	if s.inTx {
+		err = s.q.QueryRow(ctx, `SELECT count(*) FROM messages WHERE agent_id = $1`, agentID).Scan(&n)
+	} else {
+		n, err = s.counts.count(ctx, s.q, agentID)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("count messages of agent %s: %w", agentID, interpretError(err))
 	}
 	return n, nil

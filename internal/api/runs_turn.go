@@ -1,0 +1,81 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/letta-server/letta-server/internal/agent"
+	"github.com/letta-server/letta-server/internal/letta"
+)
+
+// newRun returns the Run of a turn of agentID with p's request config; it
+// is not stored yet.
+func newRun(agentID string, p agent.SendParams, status string, callback *string) *letta.Run {
+	now := letta.Now()
+	return &letta.Run{
+		ID:       letta.NewID(letta.PrefixRun),
+		AgentID:  agentID,
+		Status:   status,
+		Metadata: map[string]any{},
+		RequestConfig: &letta.RequestConfig{
+			UseAssistantMessage:       p.UseAssistantMessage,
+			AssistantMessageToolName:  p.AssistantMessageToolName,
+			AssistantMessageToolKwarg: p.AssistantMessageToolKwarg,
+			IncludeReturnMessageTypes: p.IncludeReturnMessageTypes,
+		},
+		CallbackURL: callback,
+		JobType:     letta.JobTypeRun,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+}
+
+// startRun stores a running Run for a turn taken within this request
+// (sync and streaming sends: every send has a run, as in Letta).
+func (s *server) startRun(ctx context.Context, agentID string, p agent.SendParams) (*letta.Run, error) {
+	run := newRun(agentID, p, letta.RunRunning, nil)
+	if err := s.cfg.Store.CreateRun(ctx, run); err != nil {
+		return nil, notFound(err, "Agent", agentID)
+	}
+	return run, nil
+}
+
+// takeRunTurn takes the stored run's turn under ctx and records its outcome
+// on the run. It is the one mechanism behind sync, streaming and async
+// sends: the turn records the run id on its messages and steps, and a
+// cancel request (the run registry here, the store on another replica)
+// stops it. sink may be nil. It returns what Send returned.
+func (s *server) takeRunTurn(ctx context.Context, eng *agent.Engine, run *letta.Run, p agent.SendParams, sink agent.Sink) (*letta.LettaResponse, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.runs.add(run.ID, cancel)
+	defer s.runs.remove(run.ID)
+	bg := context.WithoutCancel(ctx) // the outcome is written even after a cancel
+	log := s.log.With("run_id", run.ID, "agent_id", run.AgentID)
+	if run.Status != letta.RunRunning {
+		run.Status = letta.RunRunning
+		if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
+			log.WarnContext(bg, "mark run running", "error", err)
+		}
+	}
+	stopWatch := s.watchCancel(ctx, cancel, run.ID)
+	first := &firstMessageSink{start: time.Now(), next: sink}
+	p.RunID = run.ID
+	resp, err := eng.Send(ctx, run.AgentID, p, first)
+	stopWatch()
+	if ttft := first.ttft(); ttft > 0 {
+		run.TTFTNs = &ttft
+	}
+	s.finishRun(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes)
+	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
+		log.WarnContext(bg, "record run outcome", "error", err)
+	}
+	return resp, err
+}
+
+// cancelledTurn reports whether err is a turn that a cancel request stopped.
+func cancelledTurn(err error) bool {
+	var te *agent.TurnError
+	return errors.As(err, &te) && te.StopReason == letta.StopCancelled
+}

@@ -1,0 +1,190 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/llm/llmtest"
+)
+
+// postInBackground posts body to path from another goroutine and delivers
+// the status and body when the answer has been read to its end.
+func (e *env) postInBackground(path string, body any) <-chan streamResult {
+	raw, _ := json.Marshal(body)
+	out := make(chan streamResult, 1)
+	go func() {
+		req, err := http.NewRequestWithContext(e.t.Context(), "POST", e.url+path, bytes.NewReader(raw))
+		if err != nil {
+			out <- streamResult{body: err.Error()}
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := e.client.Do(req)
+		if err != nil {
+			out <- streamResult{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		out <- streamResult{status: resp.StatusCode, header: resp.Header, body: string(got)}
+	}()
+	return out
+}
+
+// activeRun waits until the agent has one active run whose model call has
+// started, and returns it.
+func (e *env) activeRun(agentID string) letta.Run {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var runs []letta.Run
+		e.ok("GET", "/v1/runs/active?agent_id="+agentID, nil, &runs)
+		if len(runs) == 1 && runs[0].Status == letta.RunRunning && len(e.llm.Requests()) > 0 {
+			return runs[0]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.t.Fatalf("agent %s has no active run", agentID)
+	return letta.Run{}
+}
+
+func TestSyncSendCreatesRun(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.liveAgent()
+	e.llm.Enqueue(llmtest.Call("memory_insert", insertCat), llmtest.Text("Noted."))
+	var resp struct {
+		Messages []map[string]any `json:"messages"`
+		Usage    struct {
+			RunIDs []string `json:"run_ids"`
+		} `json:"usage"`
+	}
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "I have a cat"}, &resp)
+	if len(resp.Usage.RunIDs) != 1 || !letta.ValidID(letta.PrefixRun, resp.Usage.RunIDs[0]) {
+		t.Fatalf("usage.run_ids = %v", resp.Usage.RunIDs)
+	}
+	runID := resp.Usage.RunIDs[0]
+	for _, m := range resp.Messages {
+		if m["run_id"] != runID {
+			t.Errorf("%s has run_id %v, want %s", m["message_type"], m["run_id"], runID)
+		}
+	}
+	var run letta.Run
+	e.ok("GET", "/v1/runs/"+runID, nil, &run)
+	if run.Status != letta.RunCompleted || letta.Deref(run.StopReason) != letta.StopEndTurn || run.AgentID != a.ID || run.CompletedAt == nil {
+		t.Errorf("run = %+v", run)
+	}
+	var msgs []map[string]any
+	e.ok("GET", "/v1/runs/"+runID+"/messages", nil, &msgs)
+	if len(msgs) < 3 {
+		t.Errorf("run messages = %v", msgs)
+	}
+}
+
+func TestStreamSendCreatesRun(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.liveAgent()
+	e.llm.Enqueue(llmtest.Text("Hello there, friend."))
+	items, raised := e.stream("/v1/agents/"+a.ID+"/messages/stream", map[string]any{"input": "hi", "stream_tokens": true}).items(t)
+	if raised != nil {
+		t.Fatalf("stream raised %v", raised)
+	}
+	var runID string
+	for _, it := range withoutPings(items) {
+		switch it["message_type"] {
+		case "assistant_message":
+			id, _ := it["run_id"].(string)
+			if runID == "" {
+				runID = id
+			}
+			if id == "" || id != runID {
+				t.Errorf("chunk run_id %v, want %q", it["run_id"], runID)
+			}
+		case "usage_statistics":
+			if ids := toStrings(it["run_ids"]); len(ids) != 1 || ids[0] != runID {
+				t.Errorf("run_ids = %v, want [%s]", ids, runID)
+			}
+		}
+	}
+	var run letta.Run
+	e.ok("GET", "/v1/runs/"+runID, nil, &run)
+	if run.Status != letta.RunCompleted {
+		t.Errorf("run = %+v", run)
+	}
+}
+
+func TestCancelSyncTurnFromAnotherRequest(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.liveAgent()
+	e.llm.Enqueue(llmtest.Delayed(30*time.Second, llmtest.Text("never sent")))
+	answer := e.postInBackground("/v1/agents/"+a.ID+"/messages", map[string]any{"input": "take your time"})
+	run := e.activeRun(a.ID)
+	begin := time.Now()
+	var cancelled map[string]string
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages/cancel", map[string]any{}, &cancelled)
+	if cancelled[run.ID] != "cancelled" {
+		t.Fatalf("cancel = %v", cancelled)
+	}
+	got := <-answer
+	if got.status != http.StatusOK {
+		t.Fatalf("sync answer %d: %s", got.status, got.body)
+	}
+	var resp letta.LettaResponse
+	if err := json.Unmarshal([]byte(got.body), &resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StopReason.StopReason != letta.StopCancelled || len(resp.Usage.RunIDs) != 1 || resp.Usage.RunIDs[0] != run.ID {
+		t.Errorf("response = %s", got.body)
+	}
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Errorf("the cancel took %v", d)
+	}
+	e.ok("GET", "/v1/runs/"+run.ID, nil, &run)
+	if run.Status != letta.RunCancelled || letta.Deref(run.StopReason) != letta.StopCancelled {
+		t.Errorf("run = %+v", run)
+	}
+	e.llm.Enqueue(llmtest.Text("back"))
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "next"}, nil)
+}
+
+func TestCancelStreamingTurnFromAnotherRequest(t *testing.T) {
+	t.Parallel()
+	for _, byRun := range []bool{false, true} {
+		e := setup(t)
+		a := e.liveAgent()
+		e.llm.Enqueue(llmtest.Delayed(30*time.Second, llmtest.Text("never sent")))
+		answer := e.postInBackground("/v1/agents/"+a.ID+"/messages/stream", map[string]any{"input": "take your time", "stream_tokens": true})
+		run := e.activeRun(a.ID)
+		if byRun {
+			e.ok("POST", "/v1/runs/"+run.ID+"/cancel", nil, nil)
+		} else {
+			e.ok("POST", "/v1/agents/"+a.ID+"/messages/cancel", map[string]any{"run_ids": []string{run.ID}}, nil)
+		}
+		got := <-answer
+		items, raised := got.items(t)
+		if raised != nil {
+			t.Fatalf("stream raised %v", raised)
+		}
+		items = withoutPings(items)
+		if len(items) == 0 || items[len(items)-1]["stop_reason"] != "cancelled" {
+			t.Fatalf("stream = %s", got.body)
+		}
+		if !strings.HasSuffix(strings.TrimSpace(got.body), "data: [DONE]") {
+			t.Errorf("stream does not end with [DONE]: %q", got.body)
+		}
+		e.ok("GET", "/v1/runs/"+run.ID, nil, &run)
+		if run.Status != letta.RunCancelled {
+			t.Errorf("run = %+v", run)
+		}
+		e.llm.Enqueue(llmtest.Text("back"))
+		e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "next"}, nil)
+	}
+}
