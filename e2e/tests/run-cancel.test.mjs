@@ -11,8 +11,8 @@ import { describeStores, scenario } from "../suite.mjs";
 const o = { maxRetries: 0, timeoutInSeconds: 120 };
 
 /** Cancels the agent's turns with the SDK's own agents.messages.cancel. */
-function cancelTurns(sdk, agentID) {
-  return sdk.name === "0.1.x" ? sdk.raw.agents.messages.cancel(agentID, {}, o) : sdk.raw.agents.messages.cancel(agentID, {});
+function cancelTurns(client, agentID) {
+  return client.name === "0.1.x" ? client.raw.agents.messages.cancel(agentID, {}, o) : client.raw.agents.messages.cancel(agentID, {});
 }
 
 /** Waits until the agent has an active run whose model call started. */
@@ -40,7 +40,7 @@ describeStores("runs for every send", (env) => {
       await env.stack.scriptLLM([{ content: "never sent", delay_ms: 30000 }]);
       const streaming = client.streamMessage(agent.id, "take your time", { streamTokens: true });
       const run = await activeRun(env, agent.id);
-      const cancelled = await cancelTurns(sdk, agent.id);
+      const cancelled = await cancelTurns(client, agent.id);
       assert.equal(cancelled[run.id], "cancelled", JSON.stringify(cancelled));
 
       const chunks = (await streaming).filter((c) => c.message_type !== "ping");

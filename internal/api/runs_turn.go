@@ -7,6 +7,7 @@ import (
 
 	"github.com/letta-server/letta-server/internal/agent"
 	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store"
 )
 
 // newRun returns the Run of a turn of agentID with p's request config; it
@@ -71,7 +72,48 @@ func (s *server) takeRunTurn(ctx context.Context, eng *agent.Engine, run *letta.
 	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
 		log.WarnContext(bg, "record run outcome", "error", err)
 	}
+	if resp != nil { // the turn ran (a refused send leaves the agent as it was)
+		if err := s.cfg.Store.SetAgentRunState(bg, run.AgentID, s.agentRunState(bg, run)); err != nil {
+			log.WarnContext(bg, "record agent run state", "error", err)
+		}
+	}
 	return resp, err
+}
+
+// agentRunState is what the finished run leaves on the agent: its stop
+// reason, completion time and duration, and the approval_request_message
+// when the turn stopped to wait for one.
+func (s *server) agentRunState(ctx context.Context, run *letta.Run) store.AgentRunState {
+	st := store.AgentRunState{
+		LastStopReason:    letta.Deref(run.StopReason),
+		LastRunCompletion: letta.Deref(run.CompletedAt),
+		LastRunDurationMs: letta.Deref(run.TotalDurationNs) / int64(time.Millisecond),
+	}
+	if st.LastStopReason == letta.StopRequiresApproval {
+		if req := s.pendingApproval(ctx, run.AgentID); req != nil {
+			st.PendingApproval = req
+		}
+	}
+	return st
+}
+
+// pendingApproval renders the approval_request_message the agent waits on
+// (the last message in its context), or nil.
+func (s *server) pendingApproval(ctx context.Context, agentID string) *letta.LettaMessage {
+	a, err := s.cfg.Store.GetAgent(ctx, agentID)
+	if err != nil || len(a.MessageIDs) == 0 {
+		return nil
+	}
+	m, err := s.cfg.Store.GetMessage(ctx, a.MessageIDs[len(a.MessageIDs)-1])
+	if err != nil || !m.IsApprovalRequest() {
+		return nil
+	}
+	for _, item := range letta.ToLettaMessages([]*letta.Message{m}, letta.RenderOptions{UseAssistantMessage: true}) {
+		if item.MessageType == letta.MsgApprovalRequest {
+			return &item
+		}
+	}
+	return nil
 }
 
 // cancelledTurn reports whether err is a turn that a cancel request stopped.

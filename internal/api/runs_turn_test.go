@@ -188,3 +188,50 @@ func TestCancelStreamingTurnFromAnotherRequest(t *testing.T) {
 		e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "next"}, nil)
 	}
 }
+
+func TestAgentStateRecordsLastRun(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var a letta.Agent
+	e.ok("POST", "/v1/agents/", map[string]any{
+		"model":         "openai/gpt-4o-mini",
+		"memory_blocks": []map[string]any{{"label": "human", "value": "name: Caren"}},
+		"tool_rules":    []map[string]any{{"type": "requires_approval", "tool_name": "conversation_search"}},
+	}, &a)
+	var fresh map[string]any
+	e.ok("GET", "/v1/agents/"+a.ID, nil, &fresh)
+	for _, k := range []string{"last_stop_reason", "last_run_completion", "last_run_duration_ms", "pending_approval"} {
+		if v, ok := fresh[k]; !ok || v != nil {
+			t.Errorf("new agent %s = %v, want null", k, v)
+		}
+	}
+
+	e.llm.Enqueue(llmtest.Call("conversation_search", `{"query": "tea"}`))
+	var first letta.LettaResponse
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "search for tea"}, &first)
+	var waiting map[string]any
+	e.ok("GET", "/v1/agents/"+a.ID, nil, &waiting)
+	pending, _ := waiting["pending_approval"].(map[string]any)
+	if waiting["last_stop_reason"] != "requires_approval" || pending["message_type"] != "approval_request_message" {
+		t.Fatalf("waiting agent: stop %v, pending %v", waiting["last_stop_reason"], waiting["pending_approval"])
+	}
+	if call, _ := pending["tool_call"].(map[string]any); call["name"] != "conversation_search" || pending["id"] != first.Messages[len(first.Messages)-1].ID {
+		t.Errorf("pending_approval = %v", pending)
+	}
+
+	e.llm.Enqueue(llmtest.Text("Found nothing."))
+	approval := map[string]any{"type": "approval", "approve": true, "approval_request_id": pending["id"]}
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"messages": []any{approval}}, nil)
+	var done map[string]any
+	e.ok("GET", "/v1/agents/"+a.ID, nil, &done)
+	if done["last_stop_reason"] != "end_turn" || done["pending_approval"] != nil {
+		t.Errorf("after the approval: stop %v, pending %v", done["last_stop_reason"], done["pending_approval"])
+	}
+	completed, err := time.Parse(time.RFC3339Nano, done["last_run_completion"].(string))
+	if err != nil || time.Since(completed) > time.Minute || time.Until(completed) > time.Second {
+		t.Errorf("last_run_completion = %v (%v)", done["last_run_completion"], err)
+	}
+	if ms, ok := done["last_run_duration_ms"].(float64); !ok || ms < 0 {
+		t.Errorf("last_run_duration_ms = %v", done["last_run_duration_ms"])
+	}
+}

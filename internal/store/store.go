@@ -92,6 +92,10 @@ type AgentStore interface {
 	UpdateAgent(ctx context.Context, a *letta.Agent) (*letta.Agent, error)
 	// SetAgentMessageIDs replaces only the in-context message id list. ErrNotFound.
 	SetAgentMessageIDs(ctx context.Context, agentID string, ids []string) error
+	// SetAgentRunState records the end of a turn (last_stop_reason,
+	// last_run_completion, last_run_duration_ms, pending_approval) without
+	// rewriting the rest of the agent or its updated_at. ErrNotFound.
+	SetAgentRunState(ctx context.Context, agentID string, st AgentRunState) error
 	// SetAgentTags, SetAgentBlocks and SetAgentTools replace a link set
 	// (blocks and tools keep the given order). ErrNotFound for an unknown
 	// agent, block or tool.

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Tools", func(t *testing.T) { testTools(t, newStore) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, newStore) })
 	t.Run("MessageCounts", func(t *testing.T) { testMessageCounts(t, newStore) })
+	t.Run("AgentRunState", func(t *testing.T) { testAgentRunState(t, newStore) })
 	t.Run("Steps", func(t *testing.T) { testSteps(t, newStore) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, newStore) })
 	t.Run("Passages", func(t *testing.T) { testPassages(t, newStore) })
