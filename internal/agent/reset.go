@@ -45,6 +45,15 @@ func (e *Engine) ResetMessages(ctx context.Context, agentID string, addDefaults 
 		if err := tx.SetAgentMessageIDs(turnCtx, agentID, ids); err != nil {
 			return err
 		}
+		if a.PendingApproval != nil { // the request it waited on is gone
+			if err := tx.SetAgentRunState(turnCtx, agentID, store.AgentRunState{
+				LastStopReason:    letta.Deref(a.LastStopReason),
+				LastRunCompletion: letta.Deref(a.LastRunCompletion),
+				LastRunDurationMs: letta.Deref(a.LastRunDurationMs),
+			}); err != nil {
+				return err
+			}
+		}
 		out, err = tx.GetAgent(turnCtx, agentID)
 		return err
 	})

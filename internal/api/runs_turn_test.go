@@ -235,3 +235,24 @@ func TestAgentStateRecordsLastRun(t *testing.T) {
 		t.Errorf("last_run_duration_ms = %v", done["last_run_duration_ms"])
 	}
 }
+
+// TestResetClearsPendingApproval: reset deletes the approval request, so the
+// agent no longer reports one and takes a normal message.
+func TestResetClearsPendingApproval(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var a letta.Agent
+	e.ok("POST", "/v1/agents/", map[string]any{
+		"model":      "openai/gpt-4o-mini",
+		"tool_rules": []map[string]any{{"type": "requires_approval", "tool_name": "conversation_search"}},
+	}, &a)
+	e.llm.Enqueue(llmtest.Call("conversation_search", `{"query": "tea"}`))
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "search for tea"}, nil)
+	var reset map[string]any
+	e.ok("PATCH", "/v1/agents/"+a.ID+"/reset-messages", map[string]any{"add_default_initial_messages": false}, &reset)
+	if reset["pending_approval"] != nil || reset["last_stop_reason"] != "requires_approval" {
+		t.Errorf("after reset: pending %v, last stop %v; want no pending approval and the last stop kept", reset["pending_approval"], reset["last_stop_reason"])
+	}
+	e.llm.Enqueue(llmtest.Text("hello again"))
+	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "hi"}, nil)
+}
