@@ -29,6 +29,12 @@ type Options struct {
 	Migrate bool
 	// Logger receives the store's few log lines; nil discards them.
 	Logger *slog.Logger
+	// ClearLeases drops every agent turn lease at open. Only the process
+	// that serves the file may ask for it: the leases left then belong to a
+	// process that died mid-turn. A one-off command (import, migrate) run
+	// beside a live server must not, or two turns of one agent could
+	// interleave.
+	ClearLeases bool
 }
 
 // Store is a store.Store on one SQLite file. A Store made by InTx is bound
@@ -100,10 +106,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	// A single process owns the file, so a turn lease left by a process
-	// that died mid-turn has no live holder: drop them all, as runs left
-	// running are marked interrupted.
-	if opts.Migrate || tableExists(ctx, db, "agent_leases") {
+	if opts.ClearLeases && tableExists(ctx, db, "agent_leases") {
 		if _, err := db.ExecContext(ctx, `DELETE FROM agent_leases`); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("clear agent leases: %w", interpretError(err))
