@@ -52,12 +52,16 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	}
 	mx := newMetrics(st, cfg)
 	models := llm.NewRegistry(mx.InstrumentProviders(enabled)...)
-	tools, err := sandbox.New(ctx, sandbox.Config{Python: cfg.Python, Timeout: cfg.ToolTimeout, Isolation: cfg.ToolIsolation, Logger: logger})
-	if err != nil {
-		return fmt.Errorf("tool sandbox: %w", err)
-	}
+	toolCfg := sandbox.Config{Python: cfg.Python, Timeout: cfg.ToolTimeout, Isolation: cfg.ToolIsolation, Logger: logger}
+	var tools *sandbox.Runner
+	if cfg.ToolIsolation == "bwrap" { // required: refuse to start without it
+		if tools, err = sandbox.New(ctx, toolCfg); err != nil {
+			return fmt.Errorf("tool sandbox: %w", err)
+		}
+	} // otherwise it is built in the background once the server listens
 	engine := agent.New(agent.Config{
 		Sandbox:          tools,
+		SandboxConfig:    toolCfg,
 		StepObserver:     mx,
 		Store:            st,
 		Models:           models,
@@ -110,6 +114,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	if started != nil {
 		started(addr)
 	}
+	go engine.WarmSandbox(ctx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

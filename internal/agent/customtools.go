@@ -47,10 +47,15 @@ func (e *Engine) runner(ctx context.Context) *sandbox.Runner {
 			e.sandbox = e.cfg.Sandbox
 			return
 		}
-		r, err := sandbox.New(ctx, sandbox.Config{Logger: e.cfg.Logger})
+		cfg := e.cfg.SandboxConfig
+		if cfg.Logger == nil {
+			cfg.Logger = e.cfg.Logger
+		}
+		r, err := sandbox.New(ctx, cfg)
 		if err != nil { // only a bad explicit isolation setting fails
 			e.cfg.Logger.ErrorContext(ctx, "tool sandbox", "error", err)
-			r, _ = sandbox.New(ctx, sandbox.Config{Logger: e.cfg.Logger, Isolation: "none"})
+			cfg.Isolation = "none"
+			r, _ = sandbox.New(ctx, cfg)
 		}
 		e.sandbox = r
 	})
@@ -361,6 +366,10 @@ func containsName(names []string, name string) bool {
 	}
 	return false
 }
+
+// WarmSandbox builds the tool sandbox now (it starts python3 to find its
+// installation, which takes a moment) so the first tool call need not.
+func (e *Engine) WarmSandbox(ctx context.Context) { e.runner(ctx) }
 
 // CheckToolSource reports a *pyschema.SourceError when source is not valid
 // Python (compiled, not run, by the sandbox's interpreter). Without python3

@@ -63,9 +63,11 @@ type Config struct {
 	// TurnWaitTimeout is how long a send waits for the agent's running
 	// turn to end before failing with ErrBusy; 0 = 10s.
 	TurnWaitTimeout time.Duration
-	// Sandbox runs custom Python tools; nil = one with the defaults
-	// (python3 from PATH, 60s timeout), built on first use.
-	Sandbox *sandbox.Runner
+	// Sandbox runs custom Python tools; nil = one built on first use (or
+	// by WarmSandbox) from SandboxConfig, whose zero value is the defaults
+	// (python3 from PATH, 60s timeout).
+	Sandbox       *sandbox.Runner
+	SandboxConfig sandbox.Config
 	// StepObserver, when set, is told about every step recorded (metrics).
 	StepObserver StepObserver
 }
