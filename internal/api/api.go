@@ -44,10 +44,11 @@ type Config struct {
 
 // server holds what the handlers share.
 type server struct {
-	cfg    Config
-	log    *slog.Logger
-	pwHash [sha256.Size]byte
-	runs   *runRegistry // runs executing in this process
+	cfg       Config
+	log       *slog.Logger
+	pwHash    [sha256.Size]byte
+	runs      *runRegistry  // runs executing in this process
+	chunkLogs *runChunkLogs // background streams this process produces
 
 	corsPolicy corsPolicy
 	openapi    openAPIDoc
@@ -69,7 +70,7 @@ func newServer(cfg Config) *server {
 	if cfg.Models == nil {
 		cfg.Models = llm.NewRegistry()
 	}
-	s := &server{cfg: cfg, log: cfg.Logger.With("component", "api"), runs: newRunRegistry()}
+	s := &server{cfg: cfg, log: cfg.Logger.With("component", "api"), runs: newRunRegistry(), chunkLogs: newRunChunkLogs()}
 	if cfg.Password != "" {
 		s.pwHash = sha256.Sum256([]byte(cfg.Password))
 	}

@@ -245,24 +245,8 @@ func (s *server) listBlockAgents(w http.ResponseWriter, r *http.Request) error {
 // agent's blocks in attachment order (order=desc reverses it), all of them
 // unless a limit is given; before/after page through them.
 func (s *server) listAgentBlocks(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r.URL.Query())
-	p := q.page(0, true)
-	if err := q.err(); err != nil {
-		return err
-	}
-	a, err := s.loadAgent(r)
-	if err != nil {
-		return err
-	}
-	blocks, err := pageOf(a.Blocks, func(b letta.Block) string { return b.ID }, p)
-	if err != nil {
-		return err
-	}
-	out := make([]letta.Block, 0, len(blocks))
-	for _, b := range blocks {
-		out = append(out, *normalizeBlock(&b))
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return listAttached(s, w, r, func(a *letta.Agent) []letta.Block { return a.Blocks },
+		func(b letta.Block) string { return b.ID }, normalizeBlock)
 }
 
 // agentBlockByLabel finds the agent's block with the {block_label}.
@@ -335,33 +319,20 @@ func (s *server) detachBlock(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) linkBlock(w http.ResponseWriter, r *http.Request, attach bool) error {
 	ctx := r.Context()
-	agentID, blockID := chi.URLParam(r, "agent_id"), chi.URLParam(r, "block_id")
-	var a *letta.Agent
-	err := s.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		if _, err := tx.GetAgent(ctx, agentID); err != nil {
-			return notFound(err, "Agent", agentID)
-		}
+	blockID := chi.URLParam(r, "block_id")
+	return s.relinkAgent(w, r, func(tx store.Store, agentID string) error {
 		b, err := tx.GetBlock(ctx, blockID)
 		if err != nil {
 			return notFound(err, "Block", blockID)
 		}
-		if attach {
-			err = tx.AttachBlock(ctx, agentID, blockID)
-			if errors.Is(err, store.ErrConflict) {
-				return &httpError{status: http.StatusConflict, noRetry: true,
-					detail: "Agent " + agentID + " already has a block with label " + b.Label}
-			}
-		} else {
-			err = tx.DetachBlock(ctx, agentID, blockID)
+		if !attach {
+			return tx.DetachBlock(ctx, agentID, blockID)
 		}
-		if err != nil {
-			return err
+		err = tx.AttachBlock(ctx, agentID, blockID)
+		if errors.Is(err, store.ErrConflict) {
+			return &httpError{status: http.StatusConflict, noRetry: true,
+				detail: "Agent " + agentID + " already has a block with label " + b.Label}
 		}
-		a, err = tx.GetAgent(ctx, agentID)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	return writeAgent(w, a)
 }

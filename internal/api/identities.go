@@ -379,17 +379,8 @@ func (s *server) linkIdentityAgent(w http.ResponseWriter, r *http.Request, attac
 		return err
 	}
 	agentID := chi.URLParam(r, "agent_id")
-	_, err = s.editIdentity(r.Context(), chi.URLParam(r, "identity_id"), actor, func(tx store.Store, i *letta.Identity) error {
-		if err := checkLinks(r.Context(), tx, []string{agentID}, nil); err != nil {
-			return err
-		}
-		if attach {
-			i.AgentIDs = appendNew(i.AgentIDs, agentID)
-		} else {
-			i.AgentIDs = slices.DeleteFunc(i.AgentIDs, func(id string) bool { return id == agentID })
-		}
-		return nil
-	})
+	err = s.relinkIdentity(r, actor, attach, agentID, func(i *letta.Identity) *[]string { return &i.AgentIDs },
+		[]string{agentID}, nil)
 	if err != nil {
 		return err
 	}
@@ -417,17 +408,8 @@ func (s *server) linkIdentityBlock(w http.ResponseWriter, r *http.Request, attac
 	if _, err := s.cfg.Store.GetBlock(r.Context(), blockID); err != nil {
 		return notFound(err, "Block", blockID)
 	}
-	_, err = s.editIdentity(r.Context(), chi.URLParam(r, "identity_id"), actor, func(tx store.Store, i *letta.Identity) error {
-		if err := checkLinks(r.Context(), tx, nil, []string{blockID}); err != nil {
-			return err
-		}
-		if attach {
-			i.BlockIDs = appendNew(i.BlockIDs, blockID)
-		} else {
-			i.BlockIDs = slices.DeleteFunc(i.BlockIDs, func(id string) bool { return id == blockID })
-		}
-		return nil
-	})
+	err = s.relinkIdentity(r, actor, attach, blockID, func(i *letta.Identity) *[]string { return &i.BlockIDs },
+		nil, []string{blockID})
 	if err != nil {
 		return err
 	}
@@ -436,4 +418,23 @@ func (s *server) linkIdentityBlock(w http.ResponseWriter, r *http.Request, attac
 		return notFound(err, "Block", blockID)
 	}
 	return writeJSON(w, http.StatusOK, normalizeBlock(b))
+}
+
+// relinkIdentity adds id to (attach) or removes it from the list links
+// picks out of the {identity_id} identity, edited by actor, after checking
+// in the same transaction that agentIDs and blockIDs exist.
+func (s *server) relinkIdentity(r *http.Request, actor string, attach bool, id string, links func(*letta.Identity) *[]string, agentIDs, blockIDs []string) error {
+	_, err := s.editIdentity(r.Context(), chi.URLParam(r, "identity_id"), actor, func(tx store.Store, i *letta.Identity) error {
+		if err := checkLinks(r.Context(), tx, agentIDs, blockIDs); err != nil {
+			return err
+		}
+		list := links(i)
+		if attach {
+			*list = appendNew(*list, id)
+		} else {
+			*list = slices.DeleteFunc(*list, func(linked string) bool { return linked == id })
+		}
+		return nil
+	})
+	return err
 }

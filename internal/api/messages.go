@@ -186,7 +186,9 @@ func wireResponse(resp *letta.LettaResponse, types []string) *letta.LettaRespons
 // renders them as the LettaMessage union and returns them oldest first
 // either way. after/before are absolute (newer/older than that message),
 // whatever the order, as in Letta; so the 1.x SDK's after=<last id> walk
-// ends with [].
+// ends with []. group_id keeps that group's messages; no message belongs to
+// a conversation here, so conversation_id matches nothing; order_by can
+// only be created_at.
 func (s *server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r.URL.Query())
 	after, before := q.str("after"), q.str("before")
@@ -199,6 +201,10 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	types := q.strs("include_return_message_types", true)
 	includeErr := q.boolean("include_err", false)
+	groupID, conversationID := q.str("group_id"), q.str("conversation_id")
+	if by := q.str("order_by"); by != "" && by != "created_at" {
+		q.errs.add("Input should be 'created_at'", "query", "order_by")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -206,19 +212,24 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if conversationID != "" { // no message belongs to a conversation here
+		return writeJSON(w, http.StatusOK, []letta.LettaMessage{})
+	}
 	page := store.Page{Limit: limit, Ascending: asc, After: after, Before: before}
 	if !asc { // the store's cursors follow the listing order
 		page.After, page.Before = before, after
 	}
-	msgs, err := s.cfg.Store.ListMessages(r.Context(), store.ListMessagesParams{AgentID: a.ID, Page: page})
+	// Inputs of failed turns are kept for debugging only; group_id keeps
+	// the messages sent in that multi-agent group.
+	keep := func(m *letta.Message) bool {
+		return (includeErr || !m.IsErr) && (groupID == "" || letta.Deref(m.GroupID) == groupID)
+	}
+	msgs, err := s.collectMessages(r.Context(), store.ListMessagesParams{AgentID: a.ID, Page: page}, keep, limit)
 	if err != nil {
 		return notFound(err, "Message", cmp.Or(after, before))
 	}
 	if !asc {
 		slices.Reverse(msgs)
-	}
-	if !includeErr { // inputs of failed turns are kept for debugging only
-		msgs = slices.DeleteFunc(msgs, func(m *letta.Message) bool { return m.IsErr })
 	}
 	out := letta.ToLettaMessages(msgs, opts)
 	if out == nil {

@@ -55,6 +55,7 @@ func (s *server) apiRoutes(r chi.Router) {
 		r.Post("/", s.handle(s.createAgent))
 		r.Get("/count", s.handle(s.countAgents))
 		r.Post("/search", s.handle(s.searchAgents))
+		r.Post("/messages/search", s.handle(s.searchAgentMessages))
 		r.Post("/import", s.handle(s.importAgent))
 		r.Route("/{agent_id}", func(r chi.Router) {
 			r.Patch("/identities/attach/{identity_id}", s.handle(s.attachIdentityToAgent))
@@ -149,7 +150,14 @@ func (s *server) apiRoutes(r chi.Router) {
 			r.Get("/messages", s.handle(s.listRunMessages))
 			r.Get("/steps", s.handle(s.listRunSteps))
 			r.Get("/usage", s.handle(s.getRunUsage))
+			r.Post("/stream", s.handle(s.streamRun))
 		})
+	})
+
+	r.Route("/messages", func(r chi.Router) {
+		r.Get("/", s.handle(s.listAllMessages))
+		r.Post("/search", s.handle(s.searchAllMessages))
+		r.Get("/{message_id}", s.handle(s.retrieveMessage))
 	})
 
 	r.Route("/steps", func(r chi.Router) {

@@ -47,6 +47,9 @@ func (s *server) streamTurn(w http.ResponseWriter, r *http.Request, req sendRequ
 	if _, err := s.cfg.Store.GetAgent(r.Context(), id); err != nil {
 		return notFound(err, "Agent", id)
 	}
+	if req.Background {
+		return s.streamBackground(w, r, eng, id, p, req.IncludePings == nil || *req.IncludePings)
+	}
 
 	// A turn outlives any server write timeout; unsupported writers have none.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})

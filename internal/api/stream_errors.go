@@ -58,13 +58,9 @@ func (s *server) streamError(r *http.Request, err error) streamErrorMessage {
 
 // checkStreamFlags reports the streaming flags that do not fit the route.
 // A synchronous send (streaming=false) rejects stream_tokens=true,
-// include_pings=false and background=true, as Letta does (§4.7); a stream
-// rejects background=true, since background runs are not built yet.
+// include_pings=false and background=true, as Letta does (§4.7).
 func (req sendRequest) checkStreamFlags(fe *fieldErrors, stream bool) {
 	if stream {
-		if req.Background {
-			fe.add("Background runs are not supported by this server yet; stream without \"background\"", "body", "background")
-		}
 		return
 	}
 	if req.StreamTokens {

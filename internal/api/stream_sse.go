@@ -22,6 +22,7 @@ type sseWriter struct {
 	started bool
 	closed  bool      // [DONE] was written: nothing more goes out
 	seq     int64     // seq_id of the last item written
+	relayed bool      // items are stored chunks with their own seq_ids (see relay)
 	last    time.Time // when the last event (or the stream) started
 	err     error     // the first write failure; later writes are skipped
 }
@@ -42,11 +43,41 @@ func (sw *sseWriter) item(event string, build func(seq int64) any) error {
 	if sw.closed || sw.err != nil {
 		return sw.err
 	}
-	sw.seq++
+	if !sw.relayed { // a relayed stream's pings repeat the last seq_id
+		sw.seq++
+	}
 	data, err := encodeEvent(build(sw.seq))
 	if err != nil {
 		return err // a bug in a wire type; the stream itself is still sound
 	}
+	var frame bytes.Buffer
+	if event != "" {
+		fmt.Fprintf(&frame, "event: %s\n", event)
+	}
+	frame.WriteString("data: ")
+	frame.Write(data)
+	frame.WriteString("\n\n")
+	return sw.writeLocked(frame.Bytes())
+}
+
+// newRelayWriter returns an sseWriter for stored chunks (see relay) that
+// follow the seq_id after.
+func newRelayWriter(w http.ResponseWriter, after int64) *sseWriter {
+	sw := newSSEWriter(w)
+	sw.relayed, sw.seq = true, after
+	return sw
+}
+
+// relay writes one stored item, already encoded, whose seq_id is seq. A
+// keep-alive ping then carries that seq_id, so a client that resumes after
+// a ping's seq_id misses nothing.
+func (sw *sseWriter) relay(event string, data []byte, seq int64) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.closed || sw.err != nil {
+		return sw.err
+	}
+	sw.seq = seq
 	var frame bytes.Buffer
 	if event != "" {
 		fmt.Fprintf(&frame, "event: %s\n", event)

@@ -372,18 +372,12 @@ func TestStreamFlagValidation(t *testing.T) {
 			t.Errorf("%s: detail %s", field, r.detail(t))
 		}
 	}
-	// The same flags are fine on a stream; background is not built yet.
+	// The same flags are fine on a stream (background streams are tested in
+	// stream_background_test.go).
 	e.llm.Enqueue(llmtest.Text("ok"))
 	items, _ := e.stream(path+"/stream", map[string]any{"input": "hi", "stream_tokens": true, "include_pings": false}).items(t)
 	if len(items) != 3 {
 		t.Errorf("stream with flags: %v", types(items))
-	}
-	for _, p := range []string{path + "/stream", path} {
-		r := e.do("POST", p, map[string]any{"input": "hi", "streaming": true, "background": true})
-		r.expect(t, http.StatusUnprocessableEntity)
-		if d := r.detail(t); !strings.Contains(d, "background") || !strings.Contains(d, "not supported") {
-			t.Errorf("%s background: %s", p, d)
-		}
 	}
 	if n := e.llm.Pending(); n != 0 {
 		t.Errorf("%d scripted replies left", n)

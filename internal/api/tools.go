@@ -128,22 +128,6 @@ func (s *server) getTool(w http.ResponseWriter, r *http.Request) error {
 // tools in attachment order (order=desc reverses it), every one unless a
 // limit is given (0.1.x callers send no parameters and expect them all).
 func (s *server) listAgentTools(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r.URL.Query())
-	p := q.page(0, true)
-	if err := q.err(); err != nil {
-		return err
-	}
-	a, err := s.loadAgent(r)
-	if err != nil {
-		return err
-	}
-	tools, err := pageOf(a.Tools, func(t letta.Tool) string { return t.ID }, p)
-	if err != nil {
-		return err
-	}
-	out := make([]letta.Tool, 0, len(tools))
-	for _, t := range tools {
-		out = append(out, *normalizeTool(&t))
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return listAttached(s, w, r, func(a *letta.Agent) []letta.Tool { return a.Tools },
+		func(t letta.Tool) string { return t.ID }, normalizeTool)
 }

@@ -27,31 +27,16 @@ func (s *server) detachTool(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) linkTool(w http.ResponseWriter, r *http.Request, attach bool) error {
 	ctx := r.Context()
-	agentID, toolID := chi.URLParam(r, "agent_id"), chi.URLParam(r, "tool_id")
-	var a *letta.Agent
-	err := s.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		if _, err := tx.GetAgent(ctx, agentID); err != nil {
-			return notFound(err, "Agent", agentID)
-		}
+	toolID := chi.URLParam(r, "tool_id")
+	return s.relinkAgent(w, r, func(tx store.Store, agentID string) error {
 		if _, err := tx.GetTool(ctx, toolID); err != nil {
 			return notFound(err, "Tool", toolID)
 		}
-		var err error
 		if attach {
-			err = tx.AttachTool(ctx, agentID, toolID)
-		} else {
-			err = tx.DetachTool(ctx, agentID, toolID)
+			return tx.AttachTool(ctx, agentID, toolID)
 		}
-		if err != nil {
-			return err
-		}
-		a, err = tx.GetAgent(ctx, agentID)
-		return err
+		return tx.DetachTool(ctx, agentID, toolID)
 	})
-	if err != nil {
-		return err
-	}
-	return writeAgent(w, a)
 }
 
 // setToolApproval answers PATCH

@@ -39,47 +39,47 @@ func (s *server) upsertTool(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) writeTool(w http.ResponseWriter, r *http.Request, do func(*agent.Engine, agent.ToolParams) (*letta.Tool, error)) error {
-	actor, err := actorID(r)
+	eng, params, err := s.toolInput(w, r, true)
 	if err != nil {
 		return err
 	}
-	var req toolRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	if err := req.validate(true); err != nil {
-		return err
-	}
-	eng, err := s.engine()
-	if err != nil {
-		return err
-	}
-	t, err := do(eng, req.params(actor))
+	t, err := do(eng, params)
 	if err != nil {
 		return toolError(err)
 	}
 	return writeJSON(w, http.StatusOK, normalizeTool(t))
 }
 
-// updateTool answers PATCH /v1/tools/{tool_id}.
-func (s *server) updateTool(w http.ResponseWriter, r *http.Request) error {
+// toolInput reads the acting user and the tool request body, validated
+// for a create (or upsert) or for an update, as engine parameters, with the
+// engine to apply them.
+func (s *server) toolInput(w http.ResponseWriter, r *http.Request, create bool) (*agent.Engine, agent.ToolParams, error) {
 	actor, err := actorID(r)
 	if err != nil {
-		return err
+		return nil, agent.ToolParams{}, err
 	}
 	var req toolRequest
 	if err := s.decode(w, r, &req); err != nil {
-		return err
+		return nil, agent.ToolParams{}, err
 	}
-	if err := req.validate(false); err != nil {
-		return err
+	if err := req.validate(create); err != nil {
+		return nil, agent.ToolParams{}, err
 	}
 	eng, err := s.engine()
+	if err != nil {
+		return nil, agent.ToolParams{}, err
+	}
+	return eng, req.params(actor), nil
+}
+
+// updateTool answers PATCH /v1/tools/{tool_id}.
+func (s *server) updateTool(w http.ResponseWriter, r *http.Request) error {
+	eng, params, err := s.toolInput(w, r, false)
 	if err != nil {
 		return err
 	}
 	id := chi.URLParam(r, "tool_id")
-	t, err := eng.UpdateTool(r.Context(), id, req.params(actor))
+	t, err := eng.UpdateTool(r.Context(), id, params)
 	if err != nil {
 		return notFound(toolError(err), "Tool", id)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -84,6 +85,36 @@ const RRFK = 60
 // hybrid search that returns limit hits.
 func SearchCandidates(limit int) int { return max(3*limit, 60) }
 
+// SearchPlan is how a backend answers a SearchPassagesParams: which ranked
+// lists it reads, how many candidates each, and how many hits it returns.
+type SearchPlan struct {
+	Limit      int      // hits to return
+	Terms      []string // the full-text query's words (TextQueryTerms)
+	Vector     bool     // rank by the query vector
+	Text       bool     // rank by Terms
+	Candidates int      // how many candidates each ranked list contributes
+}
+
+// PlanSearch plans the search p. With neither Vector nor Text the backend
+// returns the newest matches of the filters, at most Limit.
+func PlanSearch(p SearchPassagesParams) SearchPlan {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultSearchLimit
+	}
+	terms := TextQueryTerms(p.Query)
+	plan := SearchPlan{Limit: limit, Terms: terms, Vector: len(p.Embedding) > 0, Text: len(terms) > 0, Candidates: limit}
+	if plan.Vector && plan.Text {
+		plan.Candidates = SearchCandidates(limit)
+	}
+	return plan
+}
+
+// Fuse merges the ranked lists read for the plan into its hits (FuseRanks).
+func (plan SearchPlan) Fuse(vector, text []RankedID) []PassageHit {
+	return FuseRanks(vector, text, plan.Limit, plan.Vector && plan.Text)
+}
+
 // RankedID is a candidate of one ranked list, best first.
 type RankedID struct {
 	ID    string
@@ -136,6 +167,43 @@ func FuseRanks(vector, text []RankedID, limit int, hybrid bool) []PassageHit {
 		out[i] = *h
 	}
 	return out
+}
+
+// NewestHits wraps the passages a search with neither vector nor text
+// returns (its newest matches) as hits of score 0.
+func NewestHits(ps []*letta.Passage) []PassageHit {
+	hits := make([]PassageHit, len(ps))
+	for i, p := range ps {
+		hits[i] = PassageHit{Passage: p}
+	}
+	return hits
+}
+
+// HitIDs returns the passage ids of hits, in order.
+func HitIDs(hits []PassageHit) []string {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.Passage.ID
+	}
+	return ids
+}
+
+// FillHits sets each hit's passage (id set) to the one of ps with its id,
+// in place. ErrNotFound when one is missing from ps (deleted during the
+// search).
+func FillHits(hits []PassageHit, ps []*letta.Passage) error {
+	byID := make(map[string]*letta.Passage, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+	}
+	for i := range hits {
+		p, ok := byID[hits[i].Passage.ID]
+		if !ok {
+			return fmt.Errorf("passage %s vanished during the search: %w", hits[i].Passage.ID, ErrNotFound)
+		}
+		hits[i].Passage = p
+	}
+	return nil
 }
 
 // maxTextQueryTerms bounds the words of a full-text query.

@@ -53,6 +53,7 @@ type Store interface {
 	MessageStore
 	StepStore
 	RunStore
+	RunChunkStore
 	LeaseStore
 	PassageStore
 	IdentityStore

@@ -143,15 +143,7 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 				WHERE t.agent_id = agents.id AND t.tag = ANY(` + f.arg(tags) + `))`)
 		}
 	}
-	tail, err := s.page(ctx, &f, "agents", byCreation, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list agents: %w", err)
-	}
-	rows, err := s.q.Query(ctx, `SELECT `+agentColumns+` FROM agents`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list agents: %w", interpretError(err))
-	}
-	agents, err := collect(rows, scanAgent)
+	agents, err := listPage(ctx, s, &f, "agents", agentColumns, byCreation, p.Page, scanAgent)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}

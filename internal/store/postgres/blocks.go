@@ -89,15 +89,7 @@ func (s *Store) ListBlocks(ctx context.Context, p store.ListBlocksParams) ([]*le
 	if p.ProjectID != "" {
 		f.where("project_id = " + f.arg(p.ProjectID))
 	}
-	tail, err := s.page(ctx, &f, "blocks", byCreation, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list blocks: %w", err)
-	}
-	rows, err := s.q.Query(ctx, `SELECT `+blockColumns+` FROM blocks`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list blocks: %w", interpretError(err))
-	}
-	blocks, err := collect(rows, scanBlock)
+	blocks, err := listPage(ctx, s, &f, "blocks", blockColumns, byCreation, p.Page, scanBlock)
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
 	}

@@ -135,15 +135,7 @@ func (s *Store) ListIdentities(ctx context.Context, p store.ListIdentitiesParams
 	if p.IdentityType != "" {
 		f.where("identity_type = " + f.arg(string(p.IdentityType)))
 	}
-	tail, err := s.page(ctx, &f, "identities", byCreation, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list identities: %w", err)
-	}
-	rows, err := s.q.Query(ctx, `SELECT `+identityColumns+` FROM identities`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list identities: %w", interpretError(err))
-	}
-	list, err := collect(rows, scanIdentity)
+	list, err := listPage(ctx, s, &f, "identities", identityColumns, byCreation, p.Page, scanIdentity)
 	if err != nil {
 		return nil, fmt.Errorf("list identities: %w", err)
 	}

@@ -137,15 +137,7 @@ func (s *Store) ListMessages(ctx context.Context, p store.ListMessagesParams) ([
 	if p.EndDate != nil {
 		f.where("created_at <= " + f.arg(*p.EndDate))
 	}
-	tail, err := s.page(ctx, &f, "messages", bySeq, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list messages: %w", err)
-	}
-	rows, err := s.q.Query(ctx, `SELECT `+messageColumns+` FROM messages`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list messages: %w", interpretError(err))
-	}
-	msgs, err := collect(rows, scanMessage)
+	msgs, err := listPage(ctx, s, &f, "messages", messageColumns, bySeq, p.Page, scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
@@ -172,7 +164,7 @@ func (s *Store) UpdateMessage(ctx context.Context, m *letta.Message) error {
 
 // DeleteAgentMessages removes every message of the agent.
 func (s *Store) DeleteAgentMessages(ctx context.Context, agentID string) error {
-	s.counts.forget(agentID)
+	s.counts.Forget(agentID)
 	if _, err := s.q.Exec(ctx, `DELETE FROM messages WHERE agent_id = $1`, agentID); err != nil {
 		return fmt.Errorf("delete messages of agent %s: %w", agentID, interpretError(err))
 	}
@@ -180,14 +172,14 @@ func (s *Store) DeleteAgentMessages(ctx context.Context, agentID string) error {
 }
 
 // CountMessages counts the agent's stored messages. Outside a transaction
-// it counts only the messages added since it last counted (messageCounts).
+// it counts only the messages added since it last counted (store.MessageCounts).
 func (s *Store) CountMessages(ctx context.Context, agentID string) (int, error) {
 	var n int
 	var err error
 	if s.inTx {
 		err = s.q.QueryRow(ctx, `SELECT count(*) FROM messages WHERE agent_id = $1`, agentID).Scan(&n)
 	} else {
-		n, err = s.counts.count(ctx, s.q, agentID)
+		n, err = countMessages(ctx, s.counts, s.q, agentID)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count messages of agent %s: %w", agentID, interpretError(err))

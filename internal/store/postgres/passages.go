@@ -148,17 +148,9 @@ func (s *Store) ListPassages(ctx context.Context, p store.ListPassagesParams) ([
 	if p.Search != "" {
 		f.where("strpos(lower(text), lower(" + f.arg(p.Search) + ")) > 0")
 	}
-	tail, err := s.page(ctx, &f, "passages", byCreation, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list passages: %w", err)
-	}
 	// page's keys are unqualified; alias-free query.
 	cols := strings.ReplaceAll(passageColumns, "p.", "")
-	rows, err := s.q.Query(ctx, `SELECT `+cols+` FROM passages`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list passages: %w", interpretError(err))
-	}
-	ps, err := collect(rows, scanPassage)
+	ps, err := listPage(ctx, s, &f, "passages", cols, byCreation, p.Page, scanPassage)
 	if err != nil {
 		return nil, fmt.Errorf("list passages: %w", err)
 	}

@@ -84,3 +84,18 @@ func (s *Store) page(ctx context.Context, f *filter, table string, key []string,
 	}
 	return tail, nil
 }
+
+// listPage reads one page p of table's rows that f matches, ordered by
+// key, selecting columns and reading each row with scan. The caller wraps
+// the error with what it lists.
+func listPage[T any](ctx context.Context, s *Store, f *filter, table, columns string, key []string, p store.Page, scan func(scanner) (*T, error)) ([]*T, error) {
+	tail, err := s.page(ctx, f, table, key, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.q.Query(ctx, `SELECT `+columns+` FROM `+table+f.clause()+tail, f.args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	return collect(rows, scan)
+}

@@ -102,15 +102,7 @@ func (s *Store) ListSteps(ctx context.Context, p store.ListStepsParams) ([]*lett
 	if p.EndDate != nil {
 		f.where("created_at <= " + f.arg(*p.EndDate))
 	}
-	tail, err := s.page(ctx, &f, "steps", byCreation, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list steps: %w", err)
-	}
-	rows, err := s.q.Query(ctx, `SELECT `+stepColumns+` FROM steps`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list steps: %w", interpretError(err))
-	}
-	steps, err := collect(rows, scanStep)
+	steps, err := listPage(ctx, s, &f, "steps", stepColumns, byCreation, p.Page, scanStep)
 	if err != nil {
 		return nil, fmt.Errorf("list steps: %w", err)
 	}

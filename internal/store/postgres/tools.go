@@ -78,15 +78,7 @@ func (s *Store) ListTools(ctx context.Context, p store.ListToolsParams) ([]*lett
 	if len(p.Names) > 0 {
 		f.where("name = ANY(" + f.arg(p.Names) + ")")
 	}
-	tail, err := s.page(ctx, &f, "tools", byCreation, p.Page)
-	if err != nil {
-		return nil, fmt.Errorf("list tools: %w", err)
-	}
-	rows, err := s.q.Query(ctx, `SELECT `+toolColumns+` FROM tools`+f.clause()+tail, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list tools: %w", interpretError(err))
-	}
-	tools, err := collect(rows, scanTool)
+	tools, err := listPage(ctx, s, &f, "tools", toolColumns, byCreation, p.Page, scanTool)
 	if err != nil {
 		return nil, fmt.Errorf("list tools: %w", err)
 	}

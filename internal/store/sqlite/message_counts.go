@@ -3,35 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"sync"
+
+	"github.com/letta-server/letta-server/internal/store"
 )
-
-// maxCountedAgents bounds the message-count cache; it starts over when full.
-const maxCountedAgents = 100_000
-
-// messageCounts remembers each agent's message count with the lowest and
-// highest seq it covered, so counting again reads only the messages added
-// since (an index range) instead of the whole history: the prompt shows
-// the count every turn, and a count over 100,000 messages took ~12 ms.
-//
-// It is exact because seq only grows (AUTOINCREMENT, one writer, so
-// commit order is seq order) and messages are deleted only all at once per
-// agent (DeleteAgentMessages, or the agent's deletion): either changes the
-// lowest seq, which sends the count back to a full one. A method that
-// deletes some of an agent's messages must call forget.
-type messageCounts struct {
-	mu      sync.Mutex
-	byAgent map[string]messageCount
-}
-
-type messageCount struct {
-	minSeq, maxSeq int64
-	n              int
-}
-
-func newMessageCounts() *messageCounts {
-	return &messageCounts{byAgent: map[string]messageCount{}}
-}
 
 const (
 	// One statement each, so each reads one snapshot.
@@ -42,46 +16,29 @@ const (
 	countAllSQL = `SELECT min(seq), max(seq), count(*) FROM messages WHERE agent_id = ?`
 )
 
-// count returns the agent's message count, reading through q.
-func (c *messageCounts) count(ctx context.Context, q querier, agentID string) (int, error) {
-	c.mu.Lock()
-	e, ok := c.byAgent[agentID]
-	c.mu.Unlock()
+// countMessages returns the agent's message count through the cache c,
+// reading through q.
+func countMessages(ctx context.Context, c *store.MessageCounts, q querier, agentID string) (int, error) {
+	return c.Count(agentID,
+		func(afterSeq int64) (store.MessageSpan, error) {
+			return scanMessageSpan(q.QueryRowContext(ctx, countSinceSQL, agentID, afterSeq))
+		},
+		func() (store.MessageSpan, error) {
+			return scanMessageSpan(q.QueryRowContext(ctx, countAllSQL, agentID))
+		})
+}
+
+// scanMessageSpan reads a (min seq, max seq, count) row.
+func scanMessageSpan(row *sql.Row) (store.MessageSpan, error) {
 	var minSeq, maxSeq sql.NullInt64
-	if ok {
-		var added int
-		if err := q.QueryRowContext(ctx, countSinceSQL, agentID, e.maxSeq).Scan(&minSeq, &maxSeq, &added); err != nil {
-			return 0, err
-		}
-		if minSeq.Valid && minSeq.Int64 == e.minSeq {
-			c.remember(agentID, messageCount{minSeq: e.minSeq, maxSeq: maxSeq.Int64, n: e.n + added})
-			return e.n + added, nil
-		}
+	var span store.MessageSpan
+	if err := row.Scan(&minSeq, &maxSeq, &span.N); err != nil {
+		return store.MessageSpan{}, err
 	}
-	var n int
-	if err := q.QueryRowContext(ctx, countAllSQL, agentID).Scan(&minSeq, &maxSeq, &n); err != nil {
-		return 0, err
+	if !minSeq.Valid || !maxSeq.Valid {
+		span.Empty = true
+		return span, nil
 	}
-	if n == 0 {
-		c.forget(agentID)
-		return 0, nil
-	}
-	c.remember(agentID, messageCount{minSeq: minSeq.Int64, maxSeq: maxSeq.Int64, n: n})
-	return n, nil
-}
-
-func (c *messageCounts) remember(agentID string, e messageCount) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.byAgent) >= maxCountedAgents {
-		clear(c.byAgent)
-	}
-	c.byAgent[agentID] = e
-}
-
-// forget drops what is known of the agent's count.
-func (c *messageCounts) forget(agentID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.byAgent, agentID)
+	span.MinSeq, span.MaxSeq = minSeq.Int64, maxSeq.Int64
+	return span, nil
 }

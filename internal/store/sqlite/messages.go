@@ -190,7 +190,7 @@ const deleteAgentMessagesSQL = `DELETE FROM messages WHERE agent_id = ?`
 
 // DeleteAgentMessages removes every message of the agent.
 func (s *Store) DeleteAgentMessages(ctx context.Context, agentID string) error {
-	s.counts.forget(agentID)
+	s.counts.Forget(agentID)
 	if _, err := s.q.ExecContext(ctx, deleteAgentMessagesSQL, agentID); err != nil {
 		return fmt.Errorf("delete agent %s messages: %w", agentID, interpretError(err))
 	}
@@ -200,14 +200,14 @@ func (s *Store) DeleteAgentMessages(ctx context.Context, agentID string) error {
 const countMessagesSQL = `SELECT count(*) FROM messages WHERE agent_id = ?`
 
 // CountMessages counts the agent's stored messages. Outside a transaction
-// it counts only the messages added since it last counted (messageCounts).
+// it counts only the messages added since it last counted (store.MessageCounts).
 func (s *Store) CountMessages(ctx context.Context, agentID string) (int, error) {
 	var n int
 	var err error
 	if s.inTx {
 		err = s.r.QueryRowContext(ctx, countMessagesSQL, agentID).Scan(&n)
 	} else {
-		n, err = s.counts.count(ctx, s.r, agentID)
+		n, err = countMessages(ctx, s.counts, s.r, agentID)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count agent %s messages: %w", agentID, interpretError(err))

@@ -54,19 +54,9 @@ func (s *Store) pageByCreation(ctx context.Context, q *query, table string, p st
 		q.add("(created_at, id) "+op+" (?, ?)", at, id)
 		return nil
 	}
-	if p.After != "" {
-		if err := bound(p.After, p.Ascending); err != nil {
-			return "", err
-		}
-	}
-	if p.Before != "" {
-		if err := bound(p.Before, !p.Ascending); err != nil {
-			return "", err
-		}
-	}
-	dir := " DESC"
-	if p.Ascending {
-		dir = " ASC"
+	dir, err := boundPage(p, bound)
+	if err != nil {
+		return "", err
 	}
 	return " ORDER BY created_at" + dir + ", id" + dir + limitSQL(q, p), nil
 }
@@ -87,6 +77,17 @@ func (s *Store) pageBySeq(ctx context.Context, q *query, p store.Page) (string, 
 		}
 		return nil
 	}
+	dir, err := boundPage(p, bound)
+	if err != nil {
+		return "", err
+	}
+	return " ORDER BY seq" + dir + limitSQL(q, p), nil
+}
+
+// boundPage applies p's After and Before cursors through bound (greater:
+// keep the keys above the cursor's) and returns the sort direction of the
+// page, " ASC" or " DESC".
+func boundPage(p store.Page, bound func(id string, greater bool) error) (string, error) {
 	if p.After != "" {
 		if err := bound(p.After, p.Ascending); err != nil {
 			return "", err
@@ -97,11 +98,10 @@ func (s *Store) pageBySeq(ctx context.Context, q *query, p store.Page) (string, 
 			return "", err
 		}
 	}
-	dir := " DESC"
 	if p.Ascending {
-		dir = " ASC"
+		return " ASC", nil
 	}
-	return " ORDER BY seq" + dir + limitSQL(q, p), nil
+	return " DESC", nil
 }
 
 // limitSQL returns " LIMIT ?" (adding the argument to q) or "".

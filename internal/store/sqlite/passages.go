@@ -207,32 +207,23 @@ func searchFilter(p store.SearchPassagesParams) *query {
 // SearchPassages ranks passages by exact cosine similarity (computed in Go
 // over the filtered rows), by FTS5 bm25, or both fused by reciprocal rank.
 func (s *Store) SearchPassages(ctx context.Context, p store.SearchPassagesParams) ([]store.PassageHit, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = store.DefaultSearchLimit
-	}
-	terms := store.TextQueryTerms(p.Query)
-	hasVector, hasText := len(p.Embedding) > 0, len(terms) > 0
-	if !hasVector && !hasText {
-		return s.newestPassages(ctx, p, limit)
-	}
-	n := limit
-	if hasVector && hasText {
-		n = store.SearchCandidates(limit)
+	plan := store.PlanSearch(p)
+	if !plan.Vector && !plan.Text {
+		return s.newestPassages(ctx, p, plan.Limit)
 	}
 	var vec, text []store.RankedID
 	var err error
-	if hasVector {
-		if vec, err = s.vectorCandidates(ctx, p, n); err != nil {
+	if plan.Vector {
+		if vec, err = s.vectorCandidates(ctx, p, plan.Candidates); err != nil {
 			return nil, fmt.Errorf("search passages: %w", err)
 		}
 	}
-	if hasText {
-		if text, err = s.textCandidates(ctx, p, terms, n); err != nil {
+	if plan.Text {
+		if text, err = s.textCandidates(ctx, p, plan.Terms, plan.Candidates); err != nil {
 			return nil, fmt.Errorf("search passages: %w", err)
 		}
 	}
-	hits := store.FuseRanks(vec, text, limit, hasVector && hasText)
+	hits := plan.Fuse(vec, text)
 	if err := s.fillHits(ctx, hits); err != nil {
 		return nil, fmt.Errorf("search passages: %w", err)
 	}
@@ -311,11 +302,7 @@ func (s *Store) newestPassages(ctx context.Context, p store.SearchPassagesParams
 	if err != nil {
 		return nil, fmt.Errorf("search passages: %w", err)
 	}
-	hits := make([]store.PassageHit, len(ps))
-	for i, x := range ps {
-		hits[i] = store.PassageHit{Passage: x}
-	}
-	return hits, nil
+	return store.NewestHits(ps), nil
 }
 
 // fillHits loads the passages of hits (ids set), in place.
@@ -323,24 +310,10 @@ func (s *Store) fillHits(ctx context.Context, hits []store.PassageHit) error {
 	if len(hits) == 0 {
 		return nil
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.Passage.ID
-	}
+	ids := store.HitIDs(hits)
 	ps, err := s.queryPassages(ctx, `SELECT `+passageColumns+` FROM passages WHERE id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 	if err != nil {
 		return err
 	}
-	byID := make(map[string]*letta.Passage, len(ps))
-	for _, p := range ps {
-		byID[p.ID] = p
-	}
-	for i := range hits {
-		p, ok := byID[hits[i].Passage.ID]
-		if !ok {
-			return fmt.Errorf("passage %s vanished during the search: %w", hits[i].Passage.ID, store.ErrNotFound)
-		}
-		hits[i].Passage = p
-	}
-	return nil
+	return store.FillHits(hits, ps)
 }

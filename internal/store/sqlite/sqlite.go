@@ -53,7 +53,7 @@ type Store struct {
 	r      querier // reads: the read pool or the transaction
 	rstmts *stmtDB // of readDB
 	tools  *toolCache
-	counts *messageCounts
+	counts *store.MessageCounts
 	inTx   bool
 	logger *slog.Logger
 }
@@ -121,7 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readDB.SetMaxIdleConns(readConns)
 	readDB.SetConnMaxLifetime(0)
 	readDB.SetConnMaxIdleTime(0)
-	s := &Store{db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB), tools: newToolCache(), counts: newMessageCounts(), logger: logger}
+	s := &Store{db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB), tools: newToolCache(), counts: store.NewMessageCounts(), logger: logger}
 	s.q, s.r = s.stmts, s.rstmts
 	return s, nil
 }
