@@ -165,12 +165,15 @@ func relayLocalChunks(ctx context.Context, sw *sseWriter, l *runChunkLog, p rela
 // for a run that never stored one, runChunkGrace after it ended).
 func (s *server) relayStoredChunks(ctx context.Context, sw *sseWriter, runID string, p relayParams) error {
 	after := p.after
+	closing, err := s.closedAt(ctx, runID, after)
+	if err != nil || closing {
+		return err
+	}
 	for {
 		chunks, err := s.cfg.Store.ListRunChunks(ctx, runID, after, p.batch)
 		if err != nil {
 			return err
 		}
-		closing := false
 		for _, c := range chunks {
 			if err := sw.relay(chunkEvent(c), c.Data, c.SeqID); err != nil {
 				return err
@@ -199,6 +202,19 @@ func (s *server) relayStoredChunks(ctx context.Context, sw *sseWriter, runID str
 		case <-t.C:
 		}
 	}
+}
+
+// closedAt reports whether the run's chunk seq is its closing item (a
+// client that saw the whole stream but [DONE] resumes after it).
+func (s *server) closedAt(ctx context.Context, runID string, seq int64) (bool, error) {
+	if seq < 1 {
+		return false, nil
+	}
+	chunks, err := s.cfg.Store.ListRunChunks(ctx, runID, seq-1, 1)
+	if err != nil || len(chunks) == 0 {
+		return false, err
+	}
+	return chunks[0].SeqID == seq && closingChunk(chunks[0]), nil
 }
 
 // runEnded reports whether the run has its final status.

@@ -251,3 +251,71 @@ func TestResumeStreamErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundStreamCancel: a cancel request stops a background turn; its
+// stream, followed by a resumed client, ends with stop_reason cancelled, and
+// a resume after that last item ends at once.
+func TestBackgroundStreamCancel(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.liveAgent()
+	e.llm.Enqueue(llmtest.Call("memory_insert", insertCat), llmtest.Delayed(30*time.Second, llmtest.Text("never sent")))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", e.url+"/v1/agents/"+a.ID+"/messages/stream",
+		strings.NewReader(`{"input": "I have a cat", "background": true, "include_pings": false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runID string
+	lines := bufio.NewScanner(resp.Body)
+	for lines.Scan() {
+		if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
+			var it map[string]any
+			_ = json.Unmarshal([]byte(data), &it)
+			runID, _ = it["run_id"].(string)
+			break
+		}
+	}
+	cancel()
+	_ = resp.Body.Close()
+	if runID == "" {
+		t.Fatal("no run_id in the first item")
+	}
+
+	done := make(chan streamResult, 1)
+	go func() { done <- resume(t, e.url, runID, map[string]any{"starting_after": 1}) }()
+	for deadline := time.Now().Add(10 * time.Second); len(e.llm.Requests()) < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the turn never made its second model call")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.ok("POST", "/v1/runs/"+runID+"/cancel", map[string]any{}, nil)
+	var items []map[string]any
+	select {
+	case r := <-done:
+		items, _ = r.items(t)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the resumed stream did not end after the cancel")
+	}
+	if diff := cmp.Diff([]string{"tool_return_message", "stop_reason"}, types(items)); diff != "" {
+		t.Fatalf("resumed items (-want +got):\n%s", diff)
+	}
+	if items[1]["stop_reason"] != "cancelled" {
+		t.Errorf("stop_reason = %v", items[1])
+	}
+	if run := e.waitRun(runID, runEnded); run.Status != letta.RunCancelled {
+		t.Errorf("run status %s", run.Status)
+	}
+	start := time.Now()
+	tail, _ := resume(t, e.url, runID, map[string]any{"starting_after": 3}).items(t)
+	if len(tail) != 0 || time.Since(start) > 2*time.Second {
+		t.Errorf("resume after the last item: %v in %v", types(tail), time.Since(start))
+	}
+}

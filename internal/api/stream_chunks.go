@@ -35,9 +35,9 @@ type runChunkLog struct {
 	mu      sync.Mutex
 	chunks  []store.RunChunk // chunks[i].SeqID == i+1
 	stored  int              // chunks[:stored] are in the store
-	closed  bool          // no more chunks come
-	settled bool          // closed, and every chunk stored (or storing gave up)
-	changed chan struct{} // closed and replaced on every append and when settled
+	closed  bool             // no more chunks come
+	settled bool             // closed, and every chunk stored (or storing gave up)
+	changed chan struct{}    // closed and replaced on every append and when settled
 
 	wake   chan struct{} // the flusher has work (capacity 1)
 	exited chan struct{} // the flusher is done
@@ -137,7 +137,11 @@ func (l *runChunkLog) flushLoop() {
 		batch, closed := l.chunks[l.stored:], l.closed
 		l.mu.Unlock()
 		if len(batch) > 0 {
-			if err := l.store.AppendRunChunks(ctx, l.runID, batch); err != nil {
+			err := l.store.AppendRunChunks(ctx, l.runID, batch)
+			if errors.Is(err, store.ErrNotFound) {
+				err = nil // the run was deleted, and its chunks with it: nothing to keep
+			}
+			if err != nil {
 				failures++
 				l.log.WarnContext(ctx, "store run stream chunks", "run_id", l.runID, "chunks", len(batch), "error", err)
 				time.Sleep(time.Duration(failures) * 100 * time.Millisecond) // back off while the store fails
