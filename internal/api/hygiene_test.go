@@ -280,3 +280,21 @@ func TestBlocksByIdentity(t *testing.T) {
 	}
 	e.do("GET", "/v1/blocks/?identity_id=identity-00000000-0000-4000-8000-000000000000", nil).expect(t, http.StatusNotFound)
 }
+
+// TestSendToUnknownAgent: a send to an agent that does not exist is a 404
+// naming it, and leaves no run behind.
+func TestSendToUnknownAgent(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	missing := "agent-00000000-0000-4000-8000-00000000dead"
+	r := e.do("POST", "/v1/agents/"+missing+"/messages", map[string]any{"input": "hello?"})
+	r.expect(t, http.StatusNotFound)
+	if !strings.Contains(r.detail(t), missing) {
+		t.Errorf("404 does not name the agent: %s", r.body)
+	}
+	var runs []any
+	e.ok("GET", "/v1/runs/", nil, &runs)
+	if len(runs) != 0 {
+		t.Errorf("a refused send left %d runs", len(runs))
+	}
+}

@@ -143,9 +143,8 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := chi.URLParam(r, "agent_id")
-	if _, err := s.cfg.Store.GetAgent(r.Context(), id); err != nil {
-		return notFound(err, "Agent", id)
-	}
+	// No agent lookup first: storing the run fails with not found for an
+	// unknown agent (its foreign key), which saves loading the whole agent.
 	run, err := s.startRun(r.Context(), id, p)
 	if err != nil {
 		return err
