@@ -74,10 +74,10 @@ func (s *server) listBlocks(w http.ResponseWriter, r *http.Request) error {
 	if !filtered {
 		blocks, err = s.cfg.Store.ListBlocks(r.Context(), p)
 	} else { // identity links are few: filter the whole list, then page it
-		p.Page = store.Page{Ascending: page.Ascending}
+		p.Page = store.Page{Ascending: true}
 		if blocks, err = s.cfg.Store.ListBlocks(r.Context(), p); err == nil {
 			blocks = slices.DeleteFunc(blocks, func(b *letta.Block) bool { return !linked[b.ID] })
-			blocks, err = pageBlocks(blocks, page)
+			blocks, err = pageOf(blocks, func(b *letta.Block) string { return b.ID }, page)
 		}
 	}
 	if err != nil {
