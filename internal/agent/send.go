@@ -114,6 +114,9 @@ type turn struct {
 	// counts are the agent's stored messages and passages for the
 	// prompt's metadata, counted once and then kept up to date.
 	counts turnCounts
+	// systemChanged: context[0] was recompiled and is saved with the
+	// next step's transaction (saveContext) instead of a commit of its own.
+	systemChanged bool
 }
 
 // turnCounts are the numbers the system prompt's metadata shows. They are
@@ -231,7 +234,7 @@ func (t *turn) reloadBlocks(ctx context.Context) error {
 
 // refreshSystem recompiles the system prompt from the current blocks and
 // rules and, when the memory part changed, rewrites the system message in
-// place (its id never changes).
+// place (its id never changes); the next step's transaction stores it.
 func (t *turn) refreshSystem(ctx context.Context) error {
 	st := t.e.cfg.Store
 	if !t.counts.known {
@@ -252,9 +255,7 @@ func (t *turn) refreshSystem(ctx context.Context) error {
 		return nil
 	}
 	sys.Content = []letta.Content{{Type: letta.ContentText, Text: text}}
-	if err := st.UpdateMessage(ctx, sys); err != nil {
-		return fmt.Errorf("update system message: %w", err)
-	}
+	t.systemChanged = true
 	return nil
 }
 

@@ -224,6 +224,12 @@ func (t *turn) saveContext(ctx context.Context, tx store.Store, newMsgs []*letta
 		return fmt.Errorf("save context: %w", err)
 	}
 	t.agent.MessageIDs = ids
+	if t.systemChanged {
+		if err := tx.UpdateMessage(ctx, t.context[0]); err != nil {
+			return fmt.Errorf("update system message: %w", err)
+		}
+		t.systemChanged = false
+	}
 	return nil
 }
 

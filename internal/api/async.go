@@ -121,11 +121,7 @@ func (s *server) watchCancel(ctx context.Context, cancel context.CancelFunc, run
 }
 
 // finishRun sets the run's final status, stop reason, result and timings.
-// A cancellation recorded in the store wins over the turn's own outcome.
-func (s *server) finishRun(ctx context.Context, run *letta.Run, resp *letta.LettaResponse, err error, cancelled bool, types []string) {
-	if stored, gerr := s.cfg.Store.GetRun(ctx, run.ID); gerr == nil && stored.Status == letta.RunCancelled {
-		cancelled = true
-	}
+func finishRun(run *letta.Run, resp *letta.LettaResponse, err error, cancelled bool, types []string) {
 	md := maps.Clone(run.Metadata)
 	if md == nil {
 		md = map[string]any{}

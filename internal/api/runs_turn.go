@@ -68,29 +68,43 @@ func (s *server) takeRunTurn(ctx context.Context, eng *agent.Engine, run *letta.
 	if ttft := first.ttft(); ttft > 0 {
 		run.TTFTNs = &ttft
 	}
-	s.finishRun(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes)
-	if err := s.cfg.Store.UpdateRun(bg, run); err != nil {
+	if err := s.recordOutcome(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes); err != nil {
 		log.WarnContext(bg, "record run outcome", "error", err)
 	}
-	if resp != nil { // the turn ran (a refused send leaves the agent as it was)
-		if err := s.cfg.Store.SetAgentRunState(bg, run.AgentID, s.agentRunState(bg, run)); err != nil {
-			log.WarnContext(bg, "record agent run state", "error", err)
-		}
-	}
 	return resp, err
+}
+
+// recordOutcome stores the finished run and, when the turn ran (a refused
+// send leaves the agent as it was), what it leaves on the agent, in one
+// transaction: one commit at the end of every turn instead of two.
+func (s *server) recordOutcome(ctx context.Context, run *letta.Run, resp *letta.LettaResponse, turnErr error, cancelled bool, types []string) error {
+	return s.cfg.Store.InTx(ctx, func(tx store.Store) error {
+		// A cancellation recorded in the store wins over the turn's own outcome.
+		if stored, err := tx.GetRun(ctx, run.ID); err == nil && stored.Status == letta.RunCancelled {
+			cancelled = true
+		}
+		finishRun(run, resp, turnErr, cancelled, types)
+		if err := tx.UpdateRun(ctx, run); err != nil {
+			return err
+		}
+		if resp == nil {
+			return nil
+		}
+		return tx.SetAgentRunState(ctx, run.AgentID, agentRunState(ctx, tx, run))
+	})
 }
 
 // agentRunState is what the finished run leaves on the agent: its stop
 // reason, completion time and duration, and the approval_request_message
 // when the turn stopped to wait for one.
-func (s *server) agentRunState(ctx context.Context, run *letta.Run) store.AgentRunState {
+func agentRunState(ctx context.Context, tx store.Store, run *letta.Run) store.AgentRunState {
 	st := store.AgentRunState{
 		LastStopReason:    letta.Deref(run.StopReason),
 		LastRunCompletion: letta.Deref(run.CompletedAt),
 		LastRunDurationMs: letta.Deref(run.TotalDurationNs) / int64(time.Millisecond),
 	}
 	if st.LastStopReason == letta.StopRequiresApproval {
-		if req := s.pendingApproval(ctx, run.AgentID); req != nil {
+		if req := pendingApproval(ctx, tx, run.AgentID); req != nil {
 			st.PendingApproval = req
 		}
 	}
@@ -99,12 +113,12 @@ func (s *server) agentRunState(ctx context.Context, run *letta.Run) store.AgentR
 
 // pendingApproval renders the approval_request_message the agent waits on
 // (the last message in its context), or nil.
-func (s *server) pendingApproval(ctx context.Context, agentID string) *letta.LettaMessage {
-	a, err := s.cfg.Store.GetAgent(ctx, agentID)
+func pendingApproval(ctx context.Context, st store.Store, agentID string) *letta.LettaMessage {
+	a, err := st.GetAgent(ctx, agentID)
 	if err != nil || len(a.MessageIDs) == 0 {
 		return nil
 	}
-	m, err := s.cfg.Store.GetMessage(ctx, a.MessageIDs[len(a.MessageIDs)-1])
+	m, err := st.GetMessage(ctx, a.MessageIDs[len(a.MessageIDs)-1])
 	if err != nil || !m.IsApprovalRequest() {
 		return nil
 	}
