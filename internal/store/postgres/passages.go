@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,9 +55,9 @@ func passageArgs(p *letta.Passage) (emb any, dim any, data []byte, err error) {
 	return nil, nil, data, nil
 }
 
-// CreatePassages inserts the passages in one transaction, then gives an
-// agent that has outgrown the exact scan its vector index.
-// ErrNotFound for an unknown agent, ErrConflict for a taken id.
+// CreatePassages inserts the passages in one transaction with their
+// agents' counts, then gives an agent that has outgrown the exact scan its
+// vector index. ErrNotFound for an unknown agent, ErrConflict for a taken id.
 func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 	const q = `INSERT INTO passages (id, agent_id, text, embedding, embedding_dim, tags, created_at, updated_at, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
@@ -81,6 +83,9 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 		b.Queue(q, p.ID, p.AgentID, replaceNUL(p.Text), emb, dim, orEmpty(p.Tags), p.CreatedAt, p.UpdatedAt, data)
 	}
 	err := s.transact(ctx, func(tx *Store) error {
+		if err := tx.addPassageCounts(ctx, ps); err != nil {
+			return err
+		}
 		if err := tx.q.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
@@ -90,6 +95,39 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 		return fmt.Errorf("create passages: %w", interpretError(err))
 	}
 	return nil
+}
+
+// addPassageCounts adds the passages to their agents' counts, atomically
+// (n = n + k under the row lock), in agent id order so that writers of
+// several agents lock their rows in one order. It runs before the inserts,
+// as a statement of its own, so a transaction takes its count rows before
+// any lock on passages: a concurrent writer of the same agent then waits
+// here holding nothing the vector index build of ensureAgentIndexes (which
+// waits for every open write to passages) would wait for.
+func (s *Store) addPassageCounts(ctx context.Context, ps []*letta.Passage) error {
+	const q = `INSERT INTO passage_counts (agent_id, n)
+		SELECT * FROM unnest($1::text[], $2::bigint[])
+		ON CONFLICT (agent_id) DO UPDATE SET n = passage_counts.n + excluded.n`
+	agentIDs, counts := passagesPerAgent(ps)
+	if _, err := s.q.Exec(ctx, q, agentIDs, counts); err != nil {
+		return fmt.Errorf("add to passage counts: %w", err)
+	}
+	return nil
+}
+
+// passagesPerAgent returns the distinct agents of ps, sorted, and how many
+// of ps each has.
+func passagesPerAgent(ps []*letta.Passage) (agentIDs []string, counts []int64) {
+	perAgent := map[string]int64{}
+	for _, p := range ps {
+		perAgent[p.AgentID]++
+	}
+	agentIDs = slices.Sorted(maps.Keys(perAgent))
+	counts = make([]int64, len(agentIDs))
+	for i, id := range agentIDs {
+		counts[i] = perAgent[id]
+	}
+	return agentIDs, counts
 }
 
 // GetPassage returns one passage. ErrNotFound.
@@ -128,14 +166,26 @@ func (s *Store) UpdatePassage(ctx context.Context, p *letta.Passage) error {
 	return nil
 }
 
-// DeletePassage removes one passage. ErrNotFound.
+// DeletePassage removes one passage and takes it off its agent's count. The
+// count row is locked first, as in CreatePassages; one DELETE ... RETURNING
+// statement would lock passages before it. ErrNotFound.
 func (s *Store) DeletePassage(ctx context.Context, id string) error {
-	tag, err := s.q.Exec(ctx, `DELETE FROM passages WHERE id = $1`, id)
+	const uncount = `UPDATE passage_counts SET n = n - 1 WHERE agent_id = (SELECT agent_id FROM passages WHERE id = $1)`
+	err := s.transact(ctx, func(tx *Store) error {
+		if _, err := tx.q.Exec(ctx, uncount, id); err != nil {
+			return interpretError(err)
+		}
+		tag, err := tx.q.Exec(ctx, `DELETE FROM passages WHERE id = $1`, id)
+		if err != nil {
+			return interpretError(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound // rolls back the count too
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("delete passage %s: %w", id, interpretError(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("delete passage %s: %w", id, store.ErrNotFound)
+		return fmt.Errorf("delete passage %s: %w", id, err)
 	}
 	return nil
 }
@@ -157,10 +207,12 @@ func (s *Store) ListPassages(ctx context.Context, p store.ListPassagesParams) ([
 	return ps, nil
 }
 
-// CountPassages counts the agent's passages.
+// CountPassages returns the agent's passage count (0 for an agent without
+// passages or an unknown one).
 func (s *Store) CountPassages(ctx context.Context, agentID string) (int, error) {
+	const q = `SELECT coalesce((SELECT n FROM passage_counts WHERE agent_id = $1), 0)`
 	var n int
-	if err := s.q.QueryRow(ctx, `SELECT count(*) FROM passages WHERE agent_id = $1`, agentID).Scan(&n); err != nil {
+	if err := s.q.QueryRow(ctx, q, agentID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count passages: %w", interpretError(err))
 	}
 	return n, nil

@@ -64,8 +64,9 @@ const createPassageSQL = `
 INSERT INTO passages (id, agent_id, text, embedding, embedding_dim, tags, created_at, updated_at, data)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// CreatePassages inserts the passages in one transaction. ErrNotFound for
-// an unknown agent, ErrConflict for a taken id.
+// CreatePassages inserts the passages in one transaction with their
+// agents' counts. ErrNotFound for an unknown agent, ErrConflict for a taken
+// id.
 func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 	c := s.cacheFor()
 	for _, p := range ps {
@@ -87,8 +88,26 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 				return fmt.Errorf("create passage %s: %w", p.ID, interpretError(err))
 			}
 		}
-		return nil
+		return tx.addPassageCounts(ctx, ps)
 	})
+}
+
+const addPassageCountSQL = `
+INSERT INTO passage_counts (agent_id, n) VALUES (?, ?)
+ON CONFLICT (agent_id) DO UPDATE SET n = n + excluded.n`
+
+// addPassageCounts adds the passages to their agents' counts.
+func (s *Store) addPassageCounts(ctx context.Context, ps []*letta.Passage) error {
+	perAgent := map[string]int{}
+	for _, p := range ps {
+		perAgent[p.AgentID]++
+	}
+	for agentID, n := range perAgent {
+		if _, err := s.q.ExecContext(ctx, addPassageCountSQL, agentID, n); err != nil {
+			return fmt.Errorf("add to passage count of agent %s: %w", agentID, interpretError(err))
+		}
+	}
+	return nil
 }
 
 const getPassageSQL = `SELECT ` + passageColumns + ` FROM passages WHERE id = ?`
@@ -125,11 +144,25 @@ func (s *Store) UpdatePassage(ctx context.Context, p *letta.Passage) error {
 	return nil
 }
 
-// DeletePassage removes one passage. ErrNotFound.
+const (
+	deletePassageSQL  = `DELETE FROM passages WHERE id = ? RETURNING agent_id`
+	uncountPassageSQL = `UPDATE passage_counts SET n = n - 1 WHERE agent_id = ?`
+)
+
+// DeletePassage removes one passage and takes it off its agent's count.
+// ErrNotFound.
 func (s *Store) DeletePassage(ctx context.Context, id string) error {
 	var agentID string
-	if err := s.q.QueryRowContext(ctx, `DELETE FROM passages WHERE id = ? RETURNING agent_id`, id).Scan(&agentID); err != nil {
-		return fmt.Errorf("delete passage %s: %w", id, interpretError(err))
+	err := s.InTx(ctx, func(txs store.Store) error {
+		tx := txs.(*Store)
+		if err := tx.q.QueryRowContext(ctx, deletePassageSQL, id).Scan(&agentID); err != nil {
+			return interpretError(err)
+		}
+		_, err := tx.q.ExecContext(ctx, uncountPassageSQL, agentID)
+		return interpretError(err)
+	})
+	if err != nil {
+		return fmt.Errorf("delete passage %s: %w", id, err)
 	}
 	s.cacheFor().invalidate(agentID)
 	return nil
@@ -170,10 +203,13 @@ func (s *Store) queryPassages(ctx context.Context, sqlText string, args ...any) 
 	return out, nil
 }
 
-// CountPassages counts the agent's passages.
+const countPassagesSQL = `SELECT coalesce((SELECT n FROM passage_counts WHERE agent_id = ?), 0)`
+
+// CountPassages returns the agent's passage count (0 for an agent without
+// passages or an unknown one).
 func (s *Store) CountPassages(ctx context.Context, agentID string) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM passages WHERE agent_id = ?`, agentID).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, countPassagesSQL, agentID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count passages: %w", interpretError(err))
 	}
 	return n, nil

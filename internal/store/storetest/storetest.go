@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Runs", func(t *testing.T) { testRuns(t, newStore) })
 	t.Run("RunChunks", func(t *testing.T) { testRunChunks(t, newStore) })
 	t.Run("Passages", func(t *testing.T) { testPassages(t, newStore) })
+	t.Run("PassageCounts", func(t *testing.T) { testPassageCounts(t, newStore) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, newStore) })
 	t.Run("Identities", func(t *testing.T) { testIdentities(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
