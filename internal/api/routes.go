@@ -154,6 +154,16 @@ func (s *server) apiRoutes(r chi.Router) {
 		})
 	})
 
+	r.Route("/jobs", func(r chi.Router) {
+		r.Get("/", s.handle(s.listJobs))
+		r.Get("/active", s.handle(s.listJobs))
+		r.Route("/{job_id}", func(r chi.Router) {
+			r.Get("/", s.handle(s.getJob))
+			r.Delete("/", s.handle(s.deleteJob))
+			r.Patch("/cancel", s.handle(s.cancelJob))
+		})
+	})
+
 	r.Route("/messages", func(r chi.Router) {
 		r.Get("/", s.handle(s.listAllMessages))
 		r.Post("/search", s.handle(s.searchAllMessages))

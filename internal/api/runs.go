@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -33,25 +34,86 @@ func writeRuns(w http.ResponseWriter, runs []*letta.Run) error {
 	return writeJSON(w, http.StatusOK, runs)
 }
 
-// listRuns answers GET /v1/runs: agent_id (or one agent_ids), statuses,
-// active, before/after/limit (100)/order (desc).
+// runStatuses are the values of the statuses filter (Letta's RunStatus).
+var runStatuses = []string{letta.RunCreated, letta.RunRunning, letta.RunCompleted, letta.RunFailed, letta.RunCancelled}
+
+// stopReasons are the values of the stop_reason filter: Letta's
+// StopReasonType, every era's members.
+var stopReasons = []string{
+	letta.StopEndTurn, letta.StopError, letta.StopLLMAPIError, letta.StopInvalidLLMResponse,
+	letta.StopInvalidToolCall, letta.StopMaxSteps, letta.StopMaxTokensExceeded, letta.StopNoToolCall,
+	letta.StopToolRule, letta.StopCancelled, "insufficient_credits", letta.StopRequiresApproval,
+	letta.StopContextOverflowInSystemPrompt,
+}
+
+// runFilters reads the filters that GET /v1/runs and /v1/runs/active share:
+// agent_id, agent_ids (repeated, as both SDK generations send arrays, or
+// comma-separated) and background. agent_id wins over agent_ids, as in
+// Letta.
+func runFilters(q *query) store.ListRunsParams {
+	p := store.ListRunsParams{AgentIDs: q.strs("agent_ids", true)}
+	if id := q.str("agent_id"); id != "" {
+		p.AgentIDs = []string{id}
+	}
+	if q.has("background") {
+		p.Background = letta.Ptr(q.boolean("background", false))
+	}
+	return p
+}
+
+// oneOf checks that every value is in allowed; a stray one is a 422 at
+// loc, whose last element is the value's index for a list parameter.
+func oneOf(q *query, values, allowed []string, name string, list bool) {
+	for i, v := range values {
+		if slices.Contains(allowed, v) {
+			continue
+		}
+		loc := []any{"query", name}
+		if list {
+			loc = append(loc, i)
+		}
+		q.errs = append(q.errs, fieldError{Loc: loc, Msg: "Input should be " + quotedList(allowed), Type: "enum"})
+	}
+}
+
+// quotedList renders values as pydantic does in enum errors: 'a', 'b' or 'c'.
+func quotedList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + v + "'"
+	}
+	last := len(quoted) - 1
+	if last == 0 {
+		return quoted[0]
+	}
+	return strings.Join(quoted[:last], ", ") + " or " + quoted[last]
+}
+
+// listRuns answers GET /v1/runs: runFilters, statuses, stop_reason, active
+// (ignored when statuses are given, as in Letta), conversation_id,
+// before/after/limit (100)/order (desc). Every filter is part of the store
+// query, so pages stay full and cursors stay right. No run belongs to a
+// conversation here, so conversation_id matches nothing.
 func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r.URL.Query())
-	p := store.ListRunsParams{
-		AgentID:  q.str("agent_id"),
-		Statuses: q.strs("statuses", true),
-		Active:   q.boolean("active", false),
-		Page:     q.page(defaultRunListLimit, false),
+	p := runFilters(q)
+	p.Statuses = q.strs("statuses", true)
+	p.Active = len(p.Statuses) == 0 && q.boolean("active", false)
+	p.StopReason = q.str("stop_reason")
+	p.Page = q.page(defaultRunListLimit, false)
+	oneOf(q, p.Statuses, runStatuses, "statuses", true)
+	if p.StopReason != "" {
+		oneOf(q, []string{p.StopReason}, stopReasons, "stop_reason", false)
 	}
-	agentIDs := q.strs("agent_ids", true)
+	if by := q.str("order_by"); by != "" && by != "created_at" {
+		q.errs.add("Input should be 'created_at'", "query", "order_by")
+	}
+	conversationID := q.str("conversation_id")
 	if err := q.err(); err != nil {
 		return err
 	}
-	switch {
-	case len(agentIDs) > 1:
-		return fieldErrors{{Loc: []any{"query", "agent_ids"}, Msg: "Filtering by more than one agent is not supported; pass one agent_id", Type: "value_error"}}
-	case len(agentIDs) == 1 && p.AgentID == "":
-		p.AgentID = agentIDs[0]
+	if conversationID != "" {
+		return writeRuns(w, []*letta.Run{})
 	}
 	runs, err := s.cfg.Store.ListRuns(r.Context(), p)
 	if err != nil {
@@ -61,10 +123,11 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listActiveRuns answers GET /v1/runs/active: the runs not yet ended,
-// optionally of one agent.
+// newest first, with runFilters.
 func (s *server) listActiveRuns(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r.URL.Query())
-	p := store.ListRunsParams{AgentID: q.str("agent_id"), Active: true, Page: store.Page{Ascending: false}}
+	p := runFilters(q)
+	p.Active = true
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -156,7 +219,7 @@ func (s *server) cancelAgentRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	runs, err := s.cfg.Store.ListRuns(r.Context(), store.ListRunsParams{AgentID: a.ID, Active: true, Page: store.Page{Ascending: true}})
+	runs, err := s.cfg.Store.ListRuns(r.Context(), store.ListRunsParams{AgentIDs: []string{a.ID}, Active: true, Page: store.Page{Ascending: true}})
 	if err != nil {
 		return err
 	}

@@ -273,10 +273,14 @@ type RunStore interface {
 
 // ListRunsParams filters ListRuns. Empty fields do not filter.
 type ListRunsParams struct {
-	AgentID  string
-	Statuses []string // any of them
-	Active   bool     // only runs not yet ended (created or running)
-	Page     Page
+	AgentIDs   []string // any of them
+	Statuses   []string // any of them
+	Active     bool     // only runs not yet ended (created or running)
+	StopReason string   // only runs that ended with this stop reason
+	// Background, when set, keeps the runs of background streams (true)
+	// or every other run (false; a run that never said counts as false).
+	Background *bool
+	Page       Page
 }
 
 // LeaseStore serializes agent turns across server replicas. A lease is a row

@@ -81,16 +81,7 @@ func (s *Store) GetRun(ctx context.Context, id string) (*letta.Run, error) {
 // ListRuns returns the runs matching every filter, in creation order.
 // ErrNotFound for an unknown cursor.
 func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*letta.Run, error) {
-	var f filter
-	if p.AgentID != "" {
-		f.where("agent_id = " + f.arg(p.AgentID))
-	}
-	if len(p.Statuses) > 0 {
-		f.where("status = ANY(" + f.arg(p.Statuses) + ")")
-	}
-	if p.Active {
-		f.where("status IN (" + f.arg(letta.RunCreated) + ", " + f.arg(letta.RunRunning) + ")")
-	}
+	f := runFilter(p)
 	tail, err := s.page(ctx, &f, "runs", byCreation, p.Page)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
@@ -104,6 +95,29 @@ func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*letta.
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	return runs, nil
+}
+
+// runFilter returns the predicates of p's filters. Stop reason and
+// background live only in the run's JSON data; a run whose background is
+// null is not a background run.
+func runFilter(p store.ListRunsParams) filter {
+	var f filter
+	if len(p.AgentIDs) > 0 {
+		f.where("agent_id = ANY(" + f.arg(p.AgentIDs) + ")")
+	}
+	if len(p.Statuses) > 0 {
+		f.where("status = ANY(" + f.arg(p.Statuses) + ")")
+	}
+	if p.Active {
+		f.where("status IN (" + f.arg(letta.RunCreated) + ", " + f.arg(letta.RunRunning) + ")")
+	}
+	if p.StopReason != "" {
+		f.where("data->>'stop_reason' = " + f.arg(p.StopReason))
+	}
+	if p.Background != nil {
+		f.where("coalesce((data->>'background')::boolean, false) = " + f.arg(*p.Background))
+	}
+	return f
 }
 
 // MarkInterruptedRuns sets every run still created or running to failed

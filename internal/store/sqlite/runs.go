@@ -86,16 +86,7 @@ const listRunsSQL = `SELECT ` + runColumns + ` FROM runs`
 // ListRuns returns runs matching every filter. ErrNotFound for an unknown
 // cursor.
 func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*letta.Run, error) {
-	var q query
-	if p.AgentID != "" {
-		q.add("agent_id = ?", p.AgentID)
-	}
-	if len(p.Statuses) > 0 {
-		q.add("status IN ("+placeholders(len(p.Statuses))+")", anys(p.Statuses)...)
-	}
-	if p.Active {
-		q.add("status IN (?, ?)", letta.RunCreated, letta.RunRunning)
-	}
+	q := runFilter(p)
 	tail, err := s.pageByCreation(ctx, &q, "runs", p.Page)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
@@ -117,6 +108,33 @@ func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*letta.
 		return nil, fmt.Errorf("list runs: %w", interpretError(err))
 	}
 	return out, nil
+}
+
+// runFilter returns the predicates of p's filters. Stop reason and
+// background live only in the run's JSON, read with json_extract; a run
+// whose background is null is not a background run.
+func runFilter(p store.ListRunsParams) query {
+	var q query
+	if len(p.AgentIDs) > 0 {
+		q.add("agent_id IN ("+placeholders(len(p.AgentIDs))+")", anys(p.AgentIDs)...)
+	}
+	if len(p.Statuses) > 0 {
+		q.add("status IN ("+placeholders(len(p.Statuses))+")", anys(p.Statuses)...)
+	}
+	if p.Active {
+		q.add("status IN (?, ?)", letta.RunCreated, letta.RunRunning)
+	}
+	if p.StopReason != "" {
+		q.add("json_extract(data, '$.stop_reason') = ?", p.StopReason)
+	}
+	if p.Background != nil {
+		background := 0
+		if *p.Background {
+			background = 1
+		}
+		q.add("coalesce(json_extract(data, '$.background'), 0) = ?", background)
+	}
+	return q
 }
 
 const activeRunIDsSQL = `SELECT id FROM runs WHERE status IN (?, ?)`

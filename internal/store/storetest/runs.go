@@ -104,10 +104,12 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 			want []*letta.Run
 		}{
 			{"all", store.ListRunsParams{}, []*letta.Run{r1, r2, r3, r4, r5}},
-			{"agent", store.ListRunsParams{AgentID: a.ID}, []*letta.Run{r1, r2, r4}},
+			{"agent", store.ListRunsParams{AgentIDs: []string{a.ID}}, []*letta.Run{r1, r2, r4}},
+			{"agents", store.ListRunsParams{AgentIDs: []string{b.ID, a.ID}}, []*letta.Run{r1, r2, r3, r4, r5}},
+			{"unknown agent", store.ListRunsParams{AgentIDs: []string{"agent-nope"}}, nil},
 			{"statuses", store.ListRunsParams{Statuses: []string{letta.RunFailed, letta.RunCompleted}}, []*letta.Run{r1, r4}},
 			{"active", store.ListRunsParams{Active: true}, []*letta.Run{r2, r3}},
-			{"active of agent", store.ListRunsParams{AgentID: b.ID, Active: true}, []*letta.Run{r3}},
+			{"active of agent", store.ListRunsParams{AgentIDs: []string{b.ID}, Active: true}, []*letta.Run{r3}},
 			{"active and statuses", store.ListRunsParams{Active: true, Statuses: []string{letta.RunRunning}}, []*letta.Run{r2}},
 			{"nothing", store.ListRunsParams{Statuses: []string{"nope"}}, nil},
 		}
@@ -132,6 +134,75 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 		}
 		checkPaging(t, ids([]*letta.Run{r1, r2, r3, r4, r5}, runID), func(p store.Page) ([]string, error) {
 			got, err := s.ListRuns(ctx, store.ListRunsParams{Page: p})
+			return ids(got, runID), err
+		})
+	})
+
+	t.Run("ListByOutcome", func(t *testing.T) {
+		t.Parallel()
+		ctx, s := setup(t, newStore)
+		c := newClock()
+		a := plainAgent(ctx, t, s, c, "a")
+		b := plainAgent(ctx, t, s, c, "b")
+		d := plainAgent(ctx, t, s, c, "d")
+		// mk stores a run; stop "" leaves it running, background nil
+		// leaves the flag unset (null), as for runs that are not streams.
+		mk := func(agent, stop string, background *bool) *letta.Run {
+			r := newRun(c, agent, letta.RunRunning)
+			r.Background = background
+			if stop != "" {
+				r.Finish(letta.RunCompleted, stop, c.now())
+			}
+			must(t, "CreateRun", s.CreateRun(ctx, r))
+			return r
+		}
+		yes, no := letta.Ptr(true), letta.Ptr(false)
+		r1 := mk(a.ID, letta.StopEndTurn, nil)
+		r2 := mk(b.ID, letta.StopMaxSteps, yes)
+		r3 := mk(a.ID, letta.StopMaxSteps, no)
+		r4 := mk(d.ID, letta.StopMaxSteps, yes)
+		r5 := mk(b.ID, "", yes)
+		r6 := mk(a.ID, letta.StopEndTurn, yes)
+		r7 := mk(b.ID, letta.StopMaxSteps, nil)
+		cases := []struct {
+			name string
+			p    store.ListRunsParams
+			want []*letta.Run
+		}{
+			{"stop reason", store.ListRunsParams{StopReason: letta.StopMaxSteps}, []*letta.Run{r2, r3, r4, r7}},
+			{"other stop reason", store.ListRunsParams{StopReason: letta.StopEndTurn}, []*letta.Run{r1, r6}},
+			{"unused stop reason", store.ListRunsParams{StopReason: letta.StopToolRule}, nil},
+			{"background", store.ListRunsParams{Background: yes}, []*letta.Run{r2, r4, r5, r6}},
+			{"not background, null included", store.ListRunsParams{Background: no}, []*letta.Run{r1, r3, r7}},
+			{"agents and stop reason", store.ListRunsParams{AgentIDs: []string{a.ID, b.ID}, StopReason: letta.StopMaxSteps}, []*letta.Run{r2, r3, r7}},
+			{"agents, stop reason and background", store.ListRunsParams{AgentIDs: []string{a.ID, b.ID}, StopReason: letta.StopMaxSteps, Background: yes}, []*letta.Run{r2}},
+			{"active background", store.ListRunsParams{Active: true, Background: yes}, []*letta.Run{r5}},
+			{"statuses and stop reason", store.ListRunsParams{Statuses: []string{letta.RunRunning}, StopReason: letta.StopMaxSteps}, nil},
+		}
+		for _, tc := range cases {
+			tc.p.Page.Ascending = true
+			got, err := s.ListRuns(ctx, tc.p)
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+				continue
+			}
+			if got == nil {
+				t.Errorf("%s: nil slice, want non-nil", tc.name)
+			}
+			if diff := cmp.Diff(ids(tc.want, runID), ids(got, runID), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
+			}
+		}
+		// Filters are part of the query, so a page of a filtered list is
+		// full of matching runs, and cursors step over the others.
+		filtered := store.ListRunsParams{AgentIDs: []string{a.ID, b.ID}, StopReason: letta.StopMaxSteps}
+		more := mk(a.ID, letta.StopMaxSteps, nil)
+		mk(d.ID, letta.StopMaxSteps, no)
+		last := mk(b.ID, letta.StopMaxSteps, yes)
+		checkPaging(t, ids([]*letta.Run{r2, r3, r7, more, last}, runID), func(p store.Page) ([]string, error) {
+			q := filtered
+			q.Page = p
+			got, err := s.ListRuns(ctx, q)
 			return ids(got, runID), err
 		})
 	})
