@@ -37,10 +37,13 @@ func (c *Client) Chat(ctx context.Context, req llm.ChatRequest) (*llm.ChatRespon
 	if err := c.checkImages(req); err != nil {
 		return nil, err
 	}
-	wire := toWireRequest(req)
+	ctx, stub, err := c.encodeBody(ctx, toWireRequest(req))
+	if err != nil {
+		return nil, fmt.Errorf("chat completion: %w", err)
+	}
 	var out *llm.ChatResponse
-	err := c.retry(ctx, func(actx context.Context) error {
-		resp, err := c.api.CreateChatCompletion(actx, wire)
+	err = c.retry(ctx, func(actx context.Context) error {
+		resp, err := c.api.CreateChatCompletion(actx, stub)
 		if err != nil {
 			return err
 		}
@@ -51,6 +54,27 @@ func (c *Client) Chat(ctx context.Context, req llm.ChatRequest) (*llm.ChatRespon
 		return nil, fmt.Errorf("chat completion: %w", err)
 	}
 	return out, nil
+}
+
+// encodedBodyKey carries the body of a chat request, encoded by
+// encodeWireRequest, to recordingDoer.
+type encodedBodyKey struct{}
+
+// encodeBody checks wire as go-openai would and encodes it. go-openai
+// takes no encoded body, so it is handed a stub request (the model only,
+// for its URL and checks) and the returned context makes recordingDoer
+// send the encoded body in place of the stub's. A refusal is an
+// llm.APIError of kind bad request, as when go-openai refused.
+func (c *Client) encodeBody(ctx context.Context, wire goopenai.ChatCompletionRequest) (context.Context, goopenai.ChatCompletionRequest, error) {
+	stub := goopenai.ChatCompletionRequest{Model: wire.Model}
+	if err := goopenai.NewReasoningValidator().Validate(wire); err != nil {
+		return ctx, stub, c.classify(ctx, err, nil)
+	}
+	body, err := encodeWireRequest(wire)
+	if err != nil {
+		return ctx, stub, c.classify(ctx, err, nil)
+	}
+	return context.WithValue(ctx, encodedBodyKey{}, body), stub, nil
 }
 
 // attemptInfo is what the transport saw during one attempt.
@@ -69,13 +93,17 @@ type transportError struct{ err error }
 func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
-// recordingDoer is go-openai's HTTP client: it notes the status and
-// Retry-After of each answer for the attempt in progress, and reads
-// non-streamed bodies whole so that a connection cut mid-body is told apart
-// from a body that is not JSON.
+// recordingDoer is go-openai's HTTP client: it sends a chat request's
+// encoded body (encodeBody), notes the status and Retry-After of each
+// answer for the attempt in progress, and reads non-streamed bodies whole
+// so that a connection cut mid-body is told apart from a body that is not
+// JSON.
 type recordingDoer struct{ client *http.Client }
 
 func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
+	if body, ok := req.Context().Value(encodedBodyKey{}).([]byte); ok {
+		setBody(req, body)
+	}
 	resp, err := d.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -99,6 +127,12 @@ func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+func setBody(req *http.Request, body []byte) {
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
 // retry runs call under the shared retry loop (llm.Retry), giving each

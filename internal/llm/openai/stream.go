@@ -25,13 +25,17 @@ func (c *Client) ChatStream(ctx context.Context, req llm.ChatRequest, onDelta fu
 	wire := toWireRequest(req)
 	wire.Stream = true
 	wire.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+	ctx, stub, err := c.encodeBody(ctx, wire)
+	if err != nil {
+		return nil, fmt.Errorf("chat completion stream: %w", err)
+	}
 	var (
 		out       *llm.ChatResponse
 		delivered bool
 		callerErr error
 	)
-	err := c.retry(ctx, func(actx context.Context) error {
-		stream, err := c.api.CreateChatCompletionStream(actx, wire)
+	err = c.retry(ctx, func(actx context.Context) error {
+		stream, err := c.api.CreateChatCompletionStream(actx, stub)
 		if err != nil {
 			return err
 		}
