@@ -29,7 +29,7 @@ import (
 // to cfg.ShutdownTimeout, close the store. started, when not nil, is called
 // with the bound address once the listener is open.
 func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(addr string)) error {
-	st, err := openStore(ctx, cfg, logger, true)
+	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -135,9 +135,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 
 // openStore opens Postgres when a URL is configured, else the SQLite file
 // under the data directory, applying migrations unless told not to.
-// serving says whether this process serves the database (rather than a
-// one-off command beside a live server), so SQLite may clear stale leases.
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger, serving bool) (store.Store, error) {
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
 		st, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Migrate: !cfg.NoMigrate, Logger: logger})
 		if err != nil {
@@ -148,7 +146,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger, serving boo
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	st, err := sqlite.Open(ctx, cfg.SQLitePath(), sqlite.Options{Migrate: !cfg.NoMigrate, Logger: logger, ClearLeases: serving})
+	st, err := sqlite.Open(ctx, cfg.SQLitePath(), sqlite.Options{Migrate: !cfg.NoMigrate, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", cfg.SQLitePath(), err)
 	}

@@ -22,7 +22,6 @@ type fixture struct {
 	engine *Engine
 	store  *sqlite.Store
 	llm    *llmtest.Server
-	path   string // the SQLite file
 }
 
 // setup gives a test an engine on a fresh SQLite file and the fake LLM.
@@ -36,7 +35,7 @@ func setup(t *testing.T) fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	fake := llmtest.NewServer(t)
-	f := fixture{store: st, llm: fake, path: path}
+	f := fixture{store: st, llm: fake}
 	f.engine = f.newEngine(t, st, 0)
 	return f
 }
@@ -48,16 +47,13 @@ func (f fixture) newEngine(t *testing.T, st *sqlite.Store, turnWait time.Duratio
 	return New(Config{Store: st, Models: llm.NewRegistry(prov), Logger: logger, TurnWaitTimeout: turnWait})
 }
 
-// replica is a second engine with its own store on the same SQLite file,
-// as another server process would be.
+// replica is a second engine on the fixture's store, taking turns under
+// holders of its own. One process owns a SQLite file (its leases live in
+// the Store), so replicas in separate processes need Postgres, whose
+// leases the store contract tests cover.
 func (f fixture) replica(t *testing.T, turnWait time.Duration) *Engine {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), f.path, sqlite.Options{})
-	if err != nil {
-		t.Fatalf("open replica store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return f.newEngine(t, st, turnWait)
+	return f.newEngine(t, f.store, turnWait)
 }
 
 type testWriter struct{ t *testing.T }

@@ -33,17 +33,15 @@ func (s *server) loadAgent(r *http.Request) (*letta.Agent, error) {
 // writeAgent writes the full AgentState.
 func writeAgent(w http.ResponseWriter, a *letta.Agent) error {
 	a.Normalize()
-	return writeJSON(w, http.StatusOK, a)
+	return writeAgentsJSON(w, []*letta.Agent{a}, false)
 }
 
 // writeAgents writes a bare array of full AgentStates.
 func writeAgents(w http.ResponseWriter, agents []*letta.Agent) error {
-	out := make([]*letta.Agent, 0, len(agents))
 	for _, a := range agents {
 		a.Normalize()
-		out = append(out, a)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeAgentsJSON(w, agents, true)
 }
 
 // createAgent answers POST /v1/agents.

@@ -18,7 +18,7 @@ func (s *Store) GetAgentBlocks(ctx context.Context, agentID string) ([]letta.Blo
 	if err != nil {
 		return nil, fmt.Errorf("get agent %s blocks: %w", agentID, interpretError(err))
 	}
-	found, err := collect(rows, scanBlock)
+	found, err := collect(rows, s.scanBlock)
 	if err != nil {
 		return nil, fmt.Errorf("get agent %s blocks: %w", agentID, err)
 	}

@@ -16,11 +16,10 @@ import (
 const agentColumns = `agents.id, agents.name, agents.project_id, agents.message_ids,
 	agents.created_at, agents.updated_at, agents.data`
 
-// scanAgent reads agentColumns: the JSON data, overridden by the columns.
-// Links are filled in by loadLinks.
-func scanAgent(row scanner) (*letta.Agent, error) {
+// scanAgent reads agentColumns: the JSON data (through the cache),
+// overridden by the columns. Links are filled in by loadLinks.
+func (s *Store) scanAgent(row scanner) (*letta.Agent, error) {
 	var (
-		a          letta.Agent
 		id, name   string
 		projectID  *string
 		messageIDs []string
@@ -31,12 +30,13 @@ func scanAgent(row scanner) (*letta.Agent, error) {
 	if err := row.Scan(&id, &name, &projectID, &messageIDs, &created, &updated, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	if err := decodeData(data, &a); err != nil {
-		return nil, err
+	a, err := s.agents.decode(id, data)
+	if err != nil {
+		return nil, fmt.Errorf("agent %s: %w", id, err)
 	}
 	a.ID, a.Name, a.ProjectID, a.MessageIDs = id, name, projectID, orEmpty(messageIDs)
 	a.CreatedAt, a.UpdatedAt = created.UTC(), updated.UTC()
-	return &a, nil
+	return a, nil
 }
 
 // agentData is the JSON kept for a: its own fields, without the links, the
@@ -99,7 +99,7 @@ func (s *Store) CreateAgent(ctx context.Context, p store.CreateAgentParams) (*le
 // (attachment order) and tags (sorted). ErrNotFound.
 func (s *Store) GetAgent(ctx context.Context, id string) (*letta.Agent, error) {
 	const q = `SELECT ` + agentColumns + ` FROM agents WHERE id = $1`
-	a, err := scanAgent(s.q.QueryRow(ctx, q, id))
+	a, err := s.scanAgent(s.q.QueryRow(ctx, q, id))
 	if err != nil {
 		return nil, fmt.Errorf("get agent %s: %w", id, err)
 	}
@@ -143,7 +143,7 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 				WHERE t.agent_id = agents.id AND t.tag = ANY(` + f.arg(tags) + `))`)
 		}
 	}
-	agents, err := listPage(ctx, s, &f, "agents", agentColumns, byCreation, p.Page, scanAgent)
+	agents, err := listPage(ctx, s, &f, "agents", agentColumns, byCreation, p.Page, s.scanAgent)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
@@ -154,7 +154,7 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 }
 
 // loadLinks fills in the tags, blocks, tools and identities of agents and
-// normalizes them: four queries whatever their number, sent in one batch
+// normalizes them: five queries whatever their number, sent in one batch
 // (one round trip), then the identities' own links if there are any.
 func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 	if len(agents) == 0 {
@@ -172,13 +172,18 @@ func (s *Store) loadLinks(ctx context.Context, agents []*letta.Agent) error {
 		blocksQ = `SELECT l.agent_id, ` + blockColumns + `
 		FROM agent_blocks l JOIN blocks ON blocks.id = l.block_id
 		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, l.position`
-		toolsQ = `SELECT l.agent_id, ` + toolColumns + `
-		FROM agent_tools l JOIN tools ON tools.id = l.tool_id
-		WHERE l.agent_id = ANY($1) ORDER BY l.agent_id, l.position`
+		// The links, then each linked tool once: a page's agents share a
+		// few tools, whose rows (schemas) are large. The ids come first as
+		// an array, so that the tools are found by primary key however
+		// many there are.
+		toolLinksQ = `SELECT agent_id, tool_id FROM agent_tools WHERE agent_id = ANY($1) ORDER BY agent_id, position`
+		toolsQ     = `SELECT ` + toolColumns + ` FROM tools
+		WHERE id = ANY(ARRAY(SELECT tool_id FROM agent_tools WHERE agent_id = ANY($1)))`
 	)
 	batch := &pgx.Batch{}
 	batch.Queue(tagsQ, ids)
 	batch.Queue(blocksQ, ids)
+	batch.Queue(toolLinksQ, ids)
 	batch.Queue(toolsQ, ids)
 	batch.Queue(agentIdentitiesQ, ids)
 	br := s.q.SendBatch(ctx, batch)
@@ -222,7 +227,7 @@ func (s *Store) readLinks(br pgx.BatchResults, byID map[string]*letta.Agent) ([]
 	}
 	_, err = collect(rows, func(row scanner) (*struct{}, error) {
 		var agentID string
-		b, err := scanBlock(prefixed{row, &agentID})
+		b, err := s.scanBlock(prefixed{row, &agentID})
 		if err != nil {
 			return nil, err
 		}
@@ -233,20 +238,7 @@ func (s *Store) readLinks(br pgx.BatchResults, byID map[string]*letta.Agent) ([]
 		return nil, fmt.Errorf("load blocks: %w", err)
 	}
 
-	if rows, err = br.Query(); err != nil {
-		return nil, fmt.Errorf("load tools: %w", interpretError(err))
-	}
-	decoded := map[string]*letta.Tool{}
-	_, err = collect(rows, func(row scanner) (*struct{}, error) {
-		var agentID string
-		t, err := s.tools.scanTool(prefixed{row, &agentID}, decoded)
-		if err != nil {
-			return nil, err
-		}
-		byID[agentID].Tools = append(byID[agentID].Tools, *t)
-		return nil, nil
-	})
-	if err != nil {
+	if err := s.readTools(br, byID); err != nil {
 		return nil, fmt.Errorf("load tools: %w", err)
 	}
 
@@ -258,6 +250,41 @@ func (s *Store) readLinks(br pgx.BatchResults, byID map[string]*letta.Agent) ([]
 		return nil, fmt.Errorf("load identities: %w", err)
 	}
 	return pairs, nil
+}
+
+// readTools reads loadLinks' tool links and linked tools and appends each
+// tool to its agents in link order; the agents share the value, which
+// readers do not modify. A tool deleted between the two reads is left
+// out, as if it had been detached first.
+func (s *Store) readTools(br pgx.BatchResults, byID map[string]*letta.Agent) error {
+	rows, err := br.Query()
+	if err != nil {
+		return interpretError(err)
+	}
+	links, err := collect(rows, func(row scanner) (*[2]string, error) {
+		var l [2]string // agent id, tool id
+		if err := row.Scan(&l[0], &l[1]); err != nil {
+			return nil, interpretError(err)
+		}
+		return &l, nil
+	})
+	if err != nil {
+		return err
+	}
+	if rows, err = br.Query(); err != nil {
+		return interpretError(err)
+	}
+	decoded := map[string]*letta.Tool{}
+	if _, err := collect(rows, func(row scanner) (*letta.Tool, error) { return s.tools.scanTool(row, decoded) }); err != nil {
+		return err
+	}
+	for _, l := range links {
+		if t := decoded[l[1]]; t != nil {
+			a := byID[l[0]]
+			a.Tools = append(a.Tools, *t)
+		}
+	}
+	return nil
 }
 
 // prefixed scans a leading column into first, then the rest with the

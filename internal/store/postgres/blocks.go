@@ -15,10 +15,10 @@ import (
 const blockColumns = `blocks.id, blocks.label, blocks.value, blocks.is_template, blocks.template_name,
 	blocks.project_id, blocks.created_at, blocks.updated_at, blocks.data`
 
-// scanBlock reads blockColumns: the JSON data, overridden by the columns.
-func scanBlock(row scanner) (*letta.Block, error) {
+// scanBlock reads blockColumns: the JSON data (through the cache),
+// overridden by the columns.
+func (s *Store) scanBlock(row scanner) (*letta.Block, error) {
 	var (
-		b          letta.Block
 		id, label  string
 		value      string
 		isTemplate bool
@@ -31,14 +31,15 @@ func scanBlock(row scanner) (*letta.Block, error) {
 	if err := row.Scan(&id, &label, &value, &isTemplate, &tmplName, &projectID, &created, &updated, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	if err := decodeData(data, &b); err != nil {
-		return nil, err
+	b, err := s.blocks.decode(id, data)
+	if err != nil {
+		return nil, fmt.Errorf("block %s: %w", id, err)
 	}
 	b.ID, b.Label, b.Value, b.IsTemplate = id, label, value, isTemplate
 	b.TemplateName, b.ProjectID = tmplName, projectID
 	b.CreatedAt, b.UpdatedAt = created.UTC(), updated.UTC()
 	b.Tags = orEmpty(b.Tags)
-	return &b, nil
+	return b, nil
 }
 
 // blockData is the JSON kept for b: everything but the value, which has a
@@ -66,7 +67,7 @@ func (s *Store) CreateBlock(ctx context.Context, b *letta.Block) error {
 // GetBlock returns one block. ErrNotFound.
 func (s *Store) GetBlock(ctx context.Context, id string) (*letta.Block, error) {
 	const q = `SELECT ` + blockColumns + ` FROM blocks WHERE id = $1`
-	b, err := scanBlock(s.q.QueryRow(ctx, q, id))
+	b, err := s.scanBlock(s.q.QueryRow(ctx, q, id))
 	if err != nil {
 		return nil, fmt.Errorf("get block %s: %w", id, err)
 	}
@@ -89,7 +90,7 @@ func (s *Store) ListBlocks(ctx context.Context, p store.ListBlocksParams) ([]*le
 	if p.ProjectID != "" {
 		f.where("project_id = " + f.arg(p.ProjectID))
 	}
-	blocks, err := listPage(ctx, s, &f, "blocks", blockColumns, byCreation, p.Page, scanBlock)
+	blocks, err := listPage(ctx, s, &f, "blocks", blockColumns, byCreation, p.Page, s.scanBlock)
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
 	}

@@ -38,6 +38,8 @@ type Store struct {
 	// an InTx function.
 	q      querier
 	tools  *toolCache
+	agents *agentCache
+	blocks *blockCache
 	counts *store.MessageCounts
 	inTx   bool
 }
@@ -102,7 +104,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		}
 	}
 	logger.InfoContext(ctx, "connected", "host", cfg.ConnConfig.Host, "port", cfg.ConnConfig.Port, "database", cfg.ConnConfig.Database)
-	return &Store{pool: pool, q: pool, tools: newToolCache(), counts: store.NewMessageCounts()}, nil
+	return &Store{pool: pool, q: pool, tools: newToolCache(), agents: newAgentCache(), blocks: newBlockCache(), counts: store.NewMessageCounts()}, nil
 }
 
 // checkServer connects once without the pgvector hook and reports the

@@ -16,7 +16,7 @@ func (s *Store) GetAgentBlocks(ctx context.Context, agentID string) ([]letta.Blo
 	}
 	blocks := []letta.Block{}
 	for rows.Next() {
-		b, err := scanBlock(rows)
+		b, err := s.scanBlock(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("get agent %s blocks: %w", agentID, err)

@@ -37,7 +37,7 @@ func agentData(a *letta.Agent) (string, string, error) {
 	return string(data), string(msgIDs), nil
 }
 
-func scanAgent(row interface{ Scan(...any) error }) (*letta.Agent, error) {
+func (s *Store) scanAgent(row interface{ Scan(...any) error }) (*letta.Agent, error) {
 	var (
 		id, msgIDs, data     string
 		createdAt, updatedAt int64
@@ -45,8 +45,8 @@ func scanAgent(row interface{ Scan(...any) error }) (*letta.Agent, error) {
 	if err := row.Scan(&id, &msgIDs, &createdAt, &updatedAt, &data); err != nil {
 		return nil, err
 	}
-	var a letta.Agent
-	if err := json.Unmarshal([]byte(data), &a); err != nil {
+	a, err := s.agents.decode(id, data)
+	if err != nil {
 		return nil, fmt.Errorf("decode agent %s: %w", id, err)
 	}
 	if err := json.Unmarshal([]byte(msgIDs), &a.MessageIDs); err != nil {
@@ -54,7 +54,7 @@ func scanAgent(row interface{ Scan(...any) error }) (*letta.Agent, error) {
 	}
 	a.ID = id
 	a.CreatedAt, a.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
-	return &a, nil
+	return a, nil
 }
 
 const createAgentSQL = `
@@ -104,7 +104,7 @@ const getAgentSQL = `SELECT ` + agentColumns + ` FROM agents WHERE id = ?`
 
 // GetAgent returns the agent with its relations. ErrNotFound.
 func (s *Store) GetAgent(ctx context.Context, id string) (*letta.Agent, error) {
-	a, err := scanAgent(s.r.QueryRowContext(ctx, getAgentSQL, id))
+	a, err := s.scanAgent(s.r.QueryRowContext(ctx, getAgentSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get agent %s: %w", id, interpretError(err))
 	}
@@ -134,7 +134,7 @@ func (s *Store) fillRelations(ctx context.Context, a *letta.Agent) error {
 		return fmt.Errorf("load blocks: %w", interpretError(err))
 	}
 	for rows.Next() {
-		b, err := scanBlock(rows)
+		b, err := s.scanBlock(rows)
 		if err != nil {
 			rows.Close()
 			return fmt.Errorf("load blocks: %w", err)
@@ -231,7 +231,7 @@ func (s *Store) ListAgents(ctx context.Context, p store.ListAgentsParams) ([]*le
 	}
 	out := []*letta.Agent{}
 	for rows.Next() {
-		a, err := scanAgent(rows)
+		a, err := s.scanAgent(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list agents: %w", err)
@@ -479,13 +479,17 @@ func (s *Store) DetachTool(ctx context.Context, agentID, toolID string) error {
 
 const deleteAgentSQL = `DELETE FROM agents WHERE id = ?`
 
-// DeleteAgent removes the agent; its links, messages, steps and lease go
-// with it by cascade, blocks and tools stay. ErrNotFound.
+// DeleteAgent removes the agent; its links, messages and steps go with it
+// by cascade, blocks and tools stay; a lease on it can no longer be renewed.
+// ErrNotFound.
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
-	res, err := s.q.ExecContext(ctx, deleteAgentSQL, id)
-	if err == nil {
-		err = affectedOne(res)
-	}
+	err := s.writeMessages(messageWrite{AgentID: id}, func() error {
+		res, err := s.q.ExecContext(ctx, deleteAgentSQL, id)
+		if err != nil {
+			return err
+		}
+		return affectedOne(res)
+	})
 	if err != nil {
 		return fmt.Errorf("delete agent %s: %w", id, interpretError(err))
 	}

@@ -13,10 +13,10 @@ const (
 SELECT ab.agent_id, b.id, b.value, b.created_at, b.updated_at, b.data
 FROM agent_blocks ab JOIN blocks b ON b.id = ab.block_id
 WHERE ab.agent_id IN (%s) ORDER BY ab.agent_id, ab.position`
-	pageToolsSQL = `
-SELECT l.agent_id, t.id, t.name, t.created_at, t.updated_at, t.data
-FROM agent_tools l JOIN tools t ON t.id = l.tool_id
-WHERE l.agent_id IN (%s) ORDER BY l.agent_id, l.position`
+	// The links first, then each linked tool once: a page's agents share
+	// a few tools, whose rows (schemas) are large.
+	pageToolLinksSQL  = `SELECT agent_id, tool_id FROM agent_tools WHERE agent_id IN (%s) ORDER BY agent_id, position`
+	pageToolsSQL      = `SELECT ` + toolColumns + ` FROM tools WHERE id IN (%s)`
 	pageTagsSQL       = `SELECT agent_id, tag FROM agent_tags WHERE agent_id IN (%s) ORDER BY agent_id, tag`
 	pageIdentitiesSQL = `
 SELECT l.agent_id, ` + identityColumnsQualified + `
@@ -45,13 +45,13 @@ func (s *Store) fillPageRelations(ctx context.Context, agents []*letta.Agent) er
 	}
 	var linked []*letta.Identity // in the agents' order, one per link
 	var owners []string
-	decoded := map[string]*letta.Tool{} // a page's agents share their tools
+	var toolLinks [][2]string // agent id, tool id; in the agents' order
 	for start := 0; start < len(ids); start += pageChunk {
 		chunk := ids[start:min(start+pageChunk, len(ids))]
 		in, args := placeholders(len(chunk)), anys(chunk)
 
 		err := s.eachRow(ctx, fmt.Sprintf(pageBlocksSQL, in), args, func(row *prefixedRow) error {
-			b, err := scanBlock(row)
+			b, err := s.scanBlock(row)
 			if err != nil {
 				return err
 			}
@@ -62,13 +62,12 @@ func (s *Store) fillPageRelations(ctx context.Context, agents []*letta.Agent) er
 		if err != nil {
 			return fmt.Errorf("load blocks: %w", err)
 		}
-		err = s.eachRow(ctx, fmt.Sprintf(pageToolsSQL, in), args, func(row *prefixedRow) error {
-			x, err := s.scanToolOnce(row, decoded)
-			if err != nil {
+		err = s.eachRow(ctx, fmt.Sprintf(pageToolLinksSQL, in), args, func(row *prefixedRow) error {
+			var toolID string
+			if err := row.Scan(&toolID); err != nil {
 				return err
 			}
-			a := byID[row.agentID]
-			a.Tools = append(a.Tools, *x)
+			toolLinks = append(toolLinks, [2]string{row.agentID, toolID})
 			return nil
 		})
 		if err != nil {
@@ -98,6 +97,9 @@ func (s *Store) fillPageRelations(ctx context.Context, agents []*letta.Agent) er
 			return fmt.Errorf("load identities: %w", err)
 		}
 	}
+	if err := s.attachTools(ctx, toolLinks, byID); err != nil {
+		return fmt.Errorf("load tools: %w", err)
+	}
 	// Each identity's own links, once per distinct identity (rows closed:
 	// inside a transaction there is one connection).
 	filled := map[string]*letta.Identity{}
@@ -124,25 +126,45 @@ func (s *Store) fillPageRelations(ctx context.Context, agents []*letta.Agent) er
 	return nil
 }
 
-// scanToolOnce reads a tool row through the store's cache, once per page:
-// the agents of a page share the value, which readers do not modify.
-func (s *Store) scanToolOnce(row interface{ Scan(...any) error }, decoded map[string]*letta.Tool) (*letta.Tool, error) {
-	var (
-		id, name, data       string
-		createdAt, updatedAt int64
-	)
-	if err := row.Scan(&id, &name, &createdAt, &updatedAt, &data); err != nil {
-		return nil, err
+// attachTools reads each linked tool once, through the store's cache, and
+// appends it to its agents in link order; the agents share the value,
+// which readers do not modify. A tool deleted since its link was read is
+// left out, as if it had been detached first.
+func (s *Store) attachTools(ctx context.Context, links [][2]string, byID map[string]*letta.Agent) error {
+	tools := map[string]*letta.Tool{}
+	var ids []string
+	for _, l := range links {
+		if _, ok := tools[l[1]]; !ok {
+			tools[l[1]] = nil
+			ids = append(ids, l[1])
+		}
 	}
-	if x, ok := decoded[id]; ok {
-		return x, nil
+	for start := 0; start < len(ids); start += pageChunk {
+		chunk := ids[start:min(start+pageChunk, len(ids))]
+		rows, err := s.r.QueryContext(ctx, fmt.Sprintf(pageToolsSQL, placeholders(len(chunk))), anys(chunk)...)
+		if err != nil {
+			return interpretError(err)
+		}
+		for rows.Next() {
+			x, err := s.tools.scan(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			tools[x.ID] = x
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return interpretError(err)
+		}
 	}
-	x, err := s.tools.decode(id, name, createdAt, updatedAt, data)
-	if err != nil {
-		return nil, err
+	for _, l := range links {
+		if x := tools[l[1]]; x != nil {
+			a := byID[l[0]]
+			a.Tools = append(a.Tools, *x)
+		}
 	}
-	decoded[id] = x
-	return x, nil
+	return nil
 }
 
 // prefixedRow scans a leading agent_id column, then hands the rest of the

@@ -12,9 +12,10 @@ import (
 
 const blockColumns = `id, value, created_at, updated_at, data`
 
-// scanBlock reads a row of blockColumns. The value and times columns win
-// over the JSON, since CompareAndSetBlockValue changes only them.
-func scanBlock(row interface{ Scan(...any) error }) (*letta.Block, error) {
+// scanBlock reads a row of blockColumns, the JSON through the cache. The
+// value and times columns win over the JSON, since CompareAndSetBlockValue
+// changes only them.
+func (s *Store) scanBlock(row interface{ Scan(...any) error }) (*letta.Block, error) {
 	var (
 		id, value, data      string
 		createdAt, updatedAt int64
@@ -22,13 +23,13 @@ func scanBlock(row interface{ Scan(...any) error }) (*letta.Block, error) {
 	if err := row.Scan(&id, &value, &createdAt, &updatedAt, &data); err != nil {
 		return nil, err
 	}
-	var b letta.Block
-	if err := json.Unmarshal([]byte(data), &b); err != nil {
+	b, err := s.blocks.decode(id, data)
+	if err != nil {
 		return nil, fmt.Errorf("decode block %s: %w", id, err)
 	}
 	b.ID, b.Value = id, value
 	b.CreatedAt, b.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
-	return &b, nil
+	return b, nil
 }
 
 const createBlockSQL = `
@@ -53,7 +54,7 @@ const getBlockSQL = `SELECT ` + blockColumns + ` FROM blocks WHERE id = ?`
 
 // GetBlock returns one block. ErrNotFound.
 func (s *Store) GetBlock(ctx context.Context, id string) (*letta.Block, error) {
-	b, err := scanBlock(s.r.QueryRowContext(ctx, getBlockSQL, id))
+	b, err := s.scanBlock(s.r.QueryRowContext(ctx, getBlockSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get block %s: %w", id, interpretError(err))
 	}
@@ -88,7 +89,7 @@ func (s *Store) ListBlocks(ctx context.Context, p store.ListBlocksParams) ([]*le
 	defer rows.Close()
 	out := []*letta.Block{}
 	for rows.Next() {
-		b, err := scanBlock(rows)
+		b, err := s.scanBlock(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list blocks: %w", err)
 		}

@@ -2,55 +2,120 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/letta-server/letta-server/internal/store"
 )
 
-// acquireLeaseSQL inserts the lease, or takes it over when the row's holder
-// is the caller or its expiry has passed; otherwise it changes nothing.
-const acquireLeaseSQL = `
-INSERT INTO agent_leases (agent_id, holder, expires_at) VALUES (?, ?, ?)
-ON CONFLICT (agent_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-WHERE agent_leases.holder = excluded.holder OR agent_leases.expires_at <= ?`
+// leaseTable holds the agents' turn leases in the Store's memory. One
+// serving process owns a SQLite file (one-off commands beside it take no
+// leases), so a lease needs no row: writing one cost two WAL commits per
+// turn plus one per renewal. A crashed process's leases die with it. The
+// agent_leases table is no longer used.
+type leaseTable struct {
+	mu      sync.Mutex
+	byAgent map[string]lease
+	// sweepAt is the table size at which acquire drops expired leases, so
+	// leases never released (a holder that died mid-turn) do not pile up.
+	sweepAt int
+}
+
+type lease struct {
+	holder  string
+	expires time.Time
+}
+
+// minLeaseSweep is the smallest table size worth sweeping.
+const minLeaseSweep = 1024
+
+func newLeaseTable() *leaseTable {
+	return &leaseTable{byAgent: map[string]lease{}, sweepAt: minLeaseSweep}
+}
+
+// acquire takes the lease for holder until now+ttl if it is free, expired
+// or already held by holder, and reports whether it did.
+func (t *leaseTable) acquire(agentID, holder string, now time.Time, ttl time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l, ok := t.byAgent[agentID]; ok && l.holder != holder && now.Before(l.expires) {
+		return false
+	}
+	if len(t.byAgent) >= t.sweepAt {
+		t.sweep(now)
+	}
+	t.byAgent[agentID] = lease{holder: holder, expires: now.Add(ttl)}
+	return true
+}
+
+// sweep drops the expired leases. t.mu is held.
+func (t *leaseTable) sweep(now time.Time) {
+	for id, l := range t.byAgent {
+		if !now.Before(l.expires) {
+			delete(t.byAgent, id)
+		}
+	}
+	t.sweepAt = max(2*len(t.byAgent), minLeaseSweep)
+}
+
+// renew extends holder's unexpired lease to now+ttl; false if holder lost it.
+func (t *leaseTable) renew(agentID, holder string, now time.Time, ttl time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.byAgent[agentID]
+	if !ok || l.holder != holder || !now.Before(l.expires) {
+		return false
+	}
+	t.byAgent[agentID] = lease{holder: holder, expires: now.Add(ttl)}
+	return true
+}
+
+// release drops the lease if holder has it.
+func (t *leaseTable) release(agentID, holder string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l, ok := t.byAgent[agentID]; ok && l.holder == holder {
+		delete(t.byAgent, agentID)
+	}
+}
+
+const agentExistsSQL = `SELECT 1 FROM agents WHERE id = ?`
+
+// agentExists returns ErrNotFound for an unknown agent.
+func (s *Store) agentExists(ctx context.Context, agentID string) error {
+	var one int
+	return interpretError(s.r.QueryRowContext(ctx, agentExistsSQL, agentID).Scan(&one))
+}
 
 // AcquireLease takes the agent's lease for holder until now+ttl if it is
 // free, expired or already held by holder, and reports whether it did.
-// ErrNotFound for an unknown agent.
+// ErrNotFound for an unknown agent. Inside a transaction the lease is taken
+// at once and stays taken if the transaction rolls back.
 func (s *Store) AcquireLease(ctx context.Context, agentID, holder string, ttl time.Duration) (bool, error) {
-	now := time.Now()
-	res, err := s.q.ExecContext(ctx, acquireLeaseSQL, agentID, holder, micros(now.Add(ttl)), micros(now))
-	if err != nil {
-		return false, fmt.Errorf("acquire agent %s lease: %w", agentID, interpretError(err))
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	if err := s.agentExists(ctx, agentID); err != nil {
 		return false, fmt.Errorf("acquire agent %s lease: %w", agentID, err)
 	}
-	return n == 1, nil
+	return s.leases.acquire(agentID, holder, time.Now(), ttl), nil
 }
 
-const renewLeaseSQL = `UPDATE agent_leases SET expires_at = ? WHERE agent_id = ? AND holder = ? AND expires_at > ?`
-
-// RenewLease extends a lease the holder still has; false if it lost it.
+// RenewLease extends a lease the holder still has; false if it lost it,
+// which includes the agent having been deleted meanwhile.
 func (s *Store) RenewLease(ctx context.Context, agentID, holder string, ttl time.Duration) (bool, error) {
-	now := time.Now()
-	res, err := s.q.ExecContext(ctx, renewLeaseSQL, micros(now.Add(ttl)), agentID, holder, micros(now))
-	if err != nil {
-		return false, fmt.Errorf("renew agent %s lease: %w", agentID, interpretError(err))
+	err := s.agentExists(ctx, agentID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.leases.release(agentID, holder)
+		return false, nil
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("renew agent %s lease: %w", agentID, err)
 	}
-	return n == 1, nil
+	return s.leases.renew(agentID, holder, time.Now(), ttl), nil
 }
 
-const releaseLeaseSQL = `DELETE FROM agent_leases WHERE agent_id = ? AND holder = ?`
-
 // ReleaseLease frees the lease if holder has it.
-func (s *Store) ReleaseLease(ctx context.Context, agentID, holder string) error {
-	if _, err := s.q.ExecContext(ctx, releaseLeaseSQL, agentID, holder); err != nil {
-		return fmt.Errorf("release agent %s lease: %w", agentID, interpretError(err))
-	}
+func (s *Store) ReleaseLease(_ context.Context, agentID, holder string) error {
+	s.leases.release(agentID, holder)
 	return nil
 }

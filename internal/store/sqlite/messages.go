@@ -11,22 +11,32 @@ import (
 
 const messageColumns = `seq, id, agent_id, created_at, data`
 
-func scanMessage(row interface{ Scan(...any) error }) (*letta.Message, error) {
+// scanMessage reads a message row (messageColumns) and returns the message
+// with the length of its stored JSON.
+func scanMessage(row interface{ Scan(...any) error }) (*letta.Message, int, error) {
 	var (
 		seq, createdAt int64
 		id, agentID    string
 		data           string
 	)
 	if err := row.Scan(&seq, &id, &agentID, &createdAt, &data); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var m letta.Message
 	if err := json.Unmarshal([]byte(data), &m); err != nil {
-		return nil, fmt.Errorf("decode message %s: %w", id, err)
+		return nil, 0, fmt.Errorf("decode message %s: %w", id, err)
 	}
 	m.Seq, m.ID, m.AgentID = seq, id, agentID
 	m.CreatedAt = fromMicros(createdAt)
-	return &m, nil
+	return &m, len(data), nil
+}
+
+// cacheMessage keeps m, read after the cache's epoch was epoch, unless it
+// was read inside a transaction (which may not commit).
+func (s *Store) cacheMessage(epoch uint64, m *letta.Message, size int) {
+	if !s.inTx {
+		s.msgCache.put(epoch, m, size)
+	}
 }
 
 const createMessageSQL = `
@@ -69,10 +79,15 @@ const getMessageSQL = `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`
 
 // GetMessage returns one message. ErrNotFound.
 func (s *Store) GetMessage(ctx context.Context, id string) (*letta.Message, error) {
-	m, err := scanMessage(s.r.QueryRowContext(ctx, getMessageSQL, id))
+	if m, ok := s.msgCache.get(id); ok {
+		return m, nil
+	}
+	epoch := s.msgCache.currentEpoch()
+	m, size, err := scanMessage(s.r.QueryRowContext(ctx, getMessageSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("get message %s: %w", id, interpretError(err))
 	}
+	s.cacheMessage(epoch, m, size)
 	return m, nil
 }
 
@@ -85,9 +100,21 @@ const getMessagesChunk = 500
 // skipping ids that do not exist.
 func (s *Store) GetMessages(ctx context.Context, ids []string) ([]*letta.Message, error) {
 	byID := make(map[string]*letta.Message, len(ids))
-	for start := 0; start < len(ids); start += getMessagesChunk {
-		chunk := ids[start:min(start+getMessagesChunk, len(ids))]
-		if err := s.collectMessages(ctx, byID, getMessagesSQL+"("+placeholders(len(chunk))+")", anys(chunk)...); err != nil {
+	var missing []string
+	for _, id := range ids {
+		if _, seen := byID[id]; seen {
+			continue
+		}
+		if m, ok := s.msgCache.get(id); ok {
+			byID[id] = m
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	epoch := s.msgCache.currentEpoch()
+	for start := 0; start < len(missing); start += getMessagesChunk {
+		chunk := missing[start:min(start+getMessagesChunk, len(missing))]
+		if err := s.collectMessages(ctx, byID, epoch, getMessagesSQL+"("+placeholders(len(chunk))+")", anys(chunk)...); err != nil {
 			return nil, fmt.Errorf("get messages: %w", err)
 		}
 	}
@@ -100,18 +127,21 @@ func (s *Store) GetMessages(ctx context.Context, ids []string) ([]*letta.Message
 	return out, nil
 }
 
-func (s *Store) collectMessages(ctx context.Context, into map[string]*letta.Message, query string, args ...any) error {
+// collectMessages adds the messages query reads to into and to the cache,
+// whose epoch was epoch before the query.
+func (s *Store) collectMessages(ctx context.Context, into map[string]*letta.Message, epoch uint64, query string, args ...any) error {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return interpretError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, size, err := scanMessage(rows)
 		if err != nil {
 			return err
 		}
 		into[m.ID] = m
+		s.cacheMessage(epoch, m, size)
 	}
 	return interpretError(rows.Err())
 }
@@ -154,7 +184,7 @@ func (s *Store) ListMessages(ctx context.Context, p store.ListMessagesParams) ([
 	defer rows.Close()
 	out := []*letta.Message{}
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, _, err := scanMessage(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list messages: %w", err)
 		}
@@ -175,11 +205,14 @@ func (s *Store) UpdateMessage(ctx context.Context, m *letta.Message) error {
 	if err != nil {
 		return fmt.Errorf("encode message %s: %w", m.ID, err)
 	}
-	res, err := s.q.ExecContext(ctx, updateMessageSQL, m.Role, nullString(m.RunID), nullString(m.StepID),
-		m.Text(), string(data), m.ID)
-	if err == nil {
-		err = affectedOne(res)
-	}
+	err = s.writeMessages(messageWrite{ID: m.ID}, func() error {
+		res, err := s.q.ExecContext(ctx, updateMessageSQL, m.Role, nullString(m.RunID), nullString(m.StepID),
+			m.Text(), string(data), m.ID)
+		if err != nil {
+			return err
+		}
+		return affectedOne(res)
+	})
 	if err != nil {
 		return fmt.Errorf("update message %s: %w", m.ID, interpretError(err))
 	}
@@ -191,7 +224,11 @@ const deleteAgentMessagesSQL = `DELETE FROM messages WHERE agent_id = ?`
 // DeleteAgentMessages removes every message of the agent.
 func (s *Store) DeleteAgentMessages(ctx context.Context, agentID string) error {
 	s.counts.Forget(agentID)
-	if _, err := s.q.ExecContext(ctx, deleteAgentMessagesSQL, agentID); err != nil {
+	err := s.writeMessages(messageWrite{AgentID: agentID}, func() error {
+		_, err := s.q.ExecContext(ctx, deleteAgentMessagesSQL, agentID)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("delete agent %s messages: %w", agentID, interpretError(err))
 	}
 	return nil

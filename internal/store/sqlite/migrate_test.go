@@ -6,14 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
 	"github.com/letta-server/letta-server/internal/letta"
-	"github.com/letta-server/letta-server/internal/store"
 	"github.com/letta-server/letta-server/internal/store/sqlite"
 	"github.com/letta-server/letta-server/migrations"
 )
@@ -125,44 +123,5 @@ func TestNoMigrateChecksVersion(t *testing.T) {
 	var newer *migrations.NewerSchemaError
 	if _, err := sqlite.Open(t.Context(), path, sqlite.Options{}); !errors.As(err, &newer) {
 		t.Errorf("newer schema: Open = %v, want NewerSchemaError", err)
-	}
-}
-
-// TestClearLeasesOnlyWhenServing: leases survive a reopen by a one-off
-// command and are dropped when the serving process opens the file.
-func TestClearLeasesOnlyWhenServing(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "letta.db")
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := letta.Now()
-	a, err := st.CreateAgent(ctx, store.CreateAgentParams{Agent: letta.Agent{
-		ID: letta.NewID(letta.PrefixAgent), Name: "leased", AgentType: letta.AgentTypeLettaV1,
-		LLMConfig: letta.LLMConfig{Model: "m", ModelEndpointType: "openai", ContextWindow: 1000}, CreatedAt: now, UpdatedAt: now,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := st.AcquireLease(ctx, a.ID, "dead-process", time.Hour); !ok || err != nil {
-		t.Fatalf("acquire: %v %v", ok, err)
-	}
-	st.Close()
-
-	for _, tc := range []struct {
-		clear bool
-		free  bool
-	}{{clear: false, free: false}, {clear: true, free: true}} {
-		st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true, ClearLeases: tc.clear})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ok, err := st.AcquireLease(ctx, a.ID, "new-process", time.Minute)
-		st.Close()
-		if err != nil || ok != tc.free {
-			t.Errorf("ClearLeases=%v: new holder got the lease = %v (%v), want %v", tc.clear, ok, err, tc.free)
-		}
 	}
 }

@@ -29,12 +29,6 @@ type Options struct {
 	Migrate bool
 	// Logger receives the store's few log lines; nil discards them.
 	Logger *slog.Logger
-	// ClearLeases drops every agent turn lease at open. Only the process
-	// that serves the file may ask for it: the leases left then belong to a
-	// process that died mid-turn. A one-off command (import, migrate) run
-	// beside a live server must not, or two turns of one agent could
-	// interleave.
-	ClearLeases bool
 }
 
 // Store is a store.Store on one SQLite file. A Store made by InTx is bound
@@ -45,17 +39,27 @@ type Options struct {
 // read-only connections (readDB), which WAL lets read while the writer
 // writes; inside a transaction they use the transaction. Both pools keep
 // their statements prepared (stmtDB).
+//
+// One serving process owns the file: turn leases live in its memory
+// (leaseTable) and decoded messages are cached on the assumption that no
+// other process changes them (messageCache). A one-off command beside the
+// server (import) adds messages but never changes or deletes one.
 type Store struct {
-	db     *sql.DB
-	readDB *sql.DB
-	stmts  *stmtDB // of db
-	q      querier // writes: the writer connection or the transaction
-	r      querier // reads: the read pool or the transaction
-	rstmts *stmtDB // of readDB
-	tools  *toolCache
-	counts *store.MessageCounts
-	inTx   bool
-	logger *slog.Logger
+	db       *sql.DB
+	readDB   *sql.DB
+	stmts    *stmtDB // of db
+	q        querier // writes: the writer connection or the transaction
+	r        querier // reads: the read pool or the transaction
+	rstmts   *stmtDB // of readDB
+	tools    *toolCache
+	agents   *agentCache
+	blocks   *blockCache
+	counts   *store.MessageCounts
+	leases   *leaseTable
+	msgCache *messageCache
+	txWrites *txMessageWrites // the transaction's message writes; nil outside one
+	inTx     bool
+	logger   *slog.Logger
 }
 
 // readConns is the size of the read pool: a few more than the 2 cores the
@@ -106,12 +110,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if opts.ClearLeases && tableExists(ctx, db, "agent_leases") {
-		if _, err := db.ExecContext(ctx, `DELETE FROM agent_leases`); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("clear agent leases: %w", interpretError(err))
-		}
-	}
 	readDB, err := sql.Open("sqlite", readDataSourceName(path))
 	if err != nil {
 		db.Close()
@@ -121,16 +119,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readDB.SetMaxIdleConns(readConns)
 	readDB.SetConnMaxLifetime(0)
 	readDB.SetConnMaxIdleTime(0)
-	s := &Store{db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB), tools: newToolCache(), counts: store.NewMessageCounts(), logger: logger}
+	s := &Store{
+		db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB),
+		tools: newToolCache(), agents: newAgentCache(), blocks: newBlockCache(), counts: store.NewMessageCounts(), leases: newLeaseTable(), msgCache: newMessageCache(),
+		logger: logger,
+	}
 	s.q, s.r = s.stmts, s.rstmts
 	return s, nil
-}
-
-// tableExists reports whether the schema has the table (false on error).
-func tableExists(ctx context.Context, db *sql.DB, name string) bool {
-	var one int
-	err := db.QueryRowContext(ctx, `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&one)
-	return err == nil
 }
 
 // readDataSourceName is dataSourceName for the read pool: the same file,
@@ -194,17 +189,21 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) (err er
 		return fmt.Errorf("begin transaction: %w", interpretError(err))
 	}
 	stx := &stmtTx{tx: tx, cache: s.stmts}
-	// Deferred first so it runs last, once the transaction has freed the
-	// connection (even after a panic's rollback).
+	// Deferred first so they run last, once the transaction has ended and
+	// freed the connection (even after a panic's rollback).
 	defer stx.prepareMissed(context.WithoutCancel(ctx))
+	txWrites := &txMessageWrites{}
+	defer txWrites.end(s.msgCache)
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
 	}()
-	txs := &Store{db: s.db, readDB: s.readDB, stmts: s.stmts, rstmts: s.rstmts, tools: s.tools, counts: s.counts, q: stx, r: stx, inTx: true, logger: s.logger}
-	if err := fn(txs); err != nil {
+	// A copy shares the caches and leases; only the queriers differ.
+	txs := *s
+	txs.q, txs.r, txs.inTx, txs.txWrites = stx, stx, true, txWrites
+	if err := fn(&txs); err != nil {
 		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}

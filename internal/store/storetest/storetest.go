@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, newStore) })
 	t.Run("Agents", func(t *testing.T) { testAgents(t, newStore) })
 	t.Run("AgentBlocks", func(t *testing.T) { testAgentBlocks(t, newStore) })
+	t.Run("ReadsAreCopies", func(t *testing.T) { testReadsAreCopies(t, newStore) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore) })
 	t.Run("Tools", func(t *testing.T) { testTools(t, newStore) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, newStore) })
@@ -42,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Leases", func(t *testing.T) { testLeases(t, newStore) })
 	t.Run("Identities", func(t *testing.T) { testIdentities(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
+	t.Run("Fresh", func(t *testing.T) { testFresh(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 }
 
