@@ -16,9 +16,8 @@ const messageColumns = `messages.seq, messages.id, messages.agent_id, messages.r
 	messages.step_id, messages.created_at, messages.data`
 
 // scanMessage reads messageColumns: the JSON data, overridden by the columns.
-func scanMessage(row scanner) (*letta.Message, error) {
+func (s *Store) scanMessage(row scanner) (*letta.Message, error) {
 	var (
-		m             letta.Message
 		seq           int64
 		id, agentID   string
 		role          string
@@ -29,12 +28,13 @@ func scanMessage(row scanner) (*letta.Message, error) {
 	if err := row.Scan(&seq, &id, &agentID, &role, &runID, &stepID, &created, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	if err := decodeData(data, &m); err != nil {
+	m, err := s.messages.decode(id, data)
+	if err != nil {
 		return nil, err
 	}
 	m.Seq, m.ID, m.AgentID, m.Role = seq, id, agentID, role
 	m.RunID, m.StepID, m.CreatedAt = runID, stepID, created.UTC()
-	return &m, nil
+	return m, nil
 }
 
 // CreateMessages inserts the messages in order, in one transaction, and
@@ -77,7 +77,7 @@ func (s *Store) CreateMessages(ctx context.Context, msgs []*letta.Message) error
 // GetMessage returns one message. ErrNotFound.
 func (s *Store) GetMessage(ctx context.Context, id string) (*letta.Message, error) {
 	const q = `SELECT ` + messageColumns + ` FROM messages WHERE id = $1`
-	m, err := scanMessage(s.q.QueryRow(ctx, q, id))
+	m, err := s.scanMessage(s.q.QueryRow(ctx, q, id))
 	if err != nil {
 		return nil, fmt.Errorf("get message %s: %w", id, err)
 	}
@@ -95,7 +95,7 @@ func (s *Store) GetMessages(ctx context.Context, ids []string) ([]*letta.Message
 	if err != nil {
 		return nil, fmt.Errorf("get %d messages: %w", len(ids), interpretError(err))
 	}
-	found, err := collect(rows, scanMessage)
+	found, err := collect(rows, s.scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("get %d messages: %w", len(ids), err)
 	}
@@ -137,7 +137,7 @@ func (s *Store) ListMessages(ctx context.Context, p store.ListMessagesParams) ([
 	if p.EndDate != nil {
 		f.where("created_at <= " + f.arg(*p.EndDate))
 	}
-	msgs, err := listPage(ctx, s, &f, "messages", messageColumns, bySeq, p.Page, scanMessage)
+	msgs, err := listPage(ctx, s, &f, "messages", messageColumns, bySeq, p.Page, s.scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}

@@ -36,12 +36,13 @@ type Store struct {
 	pool *pgxpool.Pool
 	// q runs the queries: the pool, or the transaction of a Store given to
 	// an InTx function.
-	q      querier
-	tools  *toolCache
-	agents *agentCache
-	blocks *blockCache
-	counts *store.MessageCounts
-	inTx   bool
+	q        querier
+	tools    *toolCache
+	agents   *agentCache
+	blocks   *blockCache
+	messages *messageCache
+	counts   *store.MessageCounts
+	inTx     bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -104,7 +105,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		}
 	}
 	logger.InfoContext(ctx, "connected", "host", cfg.ConnConfig.Host, "port", cfg.ConnConfig.Port, "database", cfg.ConnConfig.Database)
-	return &Store{pool: pool, q: pool, tools: newToolCache(), agents: newAgentCache(), blocks: newBlockCache(), counts: store.NewMessageCounts()}, nil
+	return &Store{pool: pool, q: pool, tools: newToolCache(), agents: newAgentCache(), blocks: newBlockCache(), messages: newMessageCache(), counts: store.NewMessageCounts()}, nil
 }
 
 // checkServer connects once without the pgvector hook and reports the

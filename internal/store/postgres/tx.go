@@ -39,7 +39,7 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err err
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
 	}()
-	if err := fn(&Store{pool: s.pool, q: tx, tools: s.tools, agents: s.agents, blocks: s.blocks, counts: s.counts, inTx: true}); err != nil {
+	if err := fn(&Store{pool: s.pool, q: tx, tools: s.tools, agents: s.agents, blocks: s.blocks, messages: s.messages, counts: s.counts, inTx: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
