@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/letta-server/letta-server/internal/letta"
 )
 
@@ -84,12 +82,7 @@ func (s *server) listJobs(w http.ResponseWriter, r *http.Request) error {
 // loadJob returns the run named by the {job_id} path parameter; 404 "Job
 // not found" for any other id.
 func (s *server) loadJob(r *http.Request) (*letta.Run, error) {
-	id := chi.URLParam(r, "job_id")
-	run, err := s.cfg.Store.GetRun(r.Context(), id)
-	if err != nil {
-		return nil, notFound(err, "Job", id)
-	}
-	return run, nil
+	return s.runByParam(r, "job_id", "Job")
 }
 
 // getJob answers GET /v1/jobs/{job_id}.
@@ -108,13 +101,8 @@ func (s *server) deleteJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !letta.RunDone(run.Status) {
-		if err := s.cancelRun(r, run); err != nil {
-			return err
-		}
-	}
-	if err := s.cfg.Store.DeleteRun(r.Context(), run.ID); err != nil {
-		return notFound(err, "Job", run.ID)
+	if err := s.removeRun(r, run, "Job"); err != nil {
+		return err
 	}
 	return writeJSON(w, http.StatusOK, jobOf(run))
 }

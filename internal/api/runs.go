@@ -140,10 +140,16 @@ func (s *server) listActiveRuns(w http.ResponseWriter, r *http.Request) error {
 
 // loadRun returns the run named by the {run_id} path parameter.
 func (s *server) loadRun(r *http.Request) (*letta.Run, error) {
-	id := chi.URLParam(r, "run_id")
+	return s.runByParam(r, "run_id", "Run")
+}
+
+// runByParam returns the run named by the path parameter param; a 404
+// names it as resource (a run is also a job).
+func (s *server) runByParam(r *http.Request, param, resource string) (*letta.Run, error) {
+	id := chi.URLParam(r, param)
 	run, err := s.cfg.Store.GetRun(r.Context(), id)
 	if err != nil {
-		return nil, notFound(err, "Run", id)
+		return nil, notFound(err, resource, id)
 	}
 	return run, nil
 }
@@ -164,15 +170,24 @@ func (s *server) deleteRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.removeRun(r, run, "Run"); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, normalizeRun(run))
+}
+
+// removeRun cancels run if it is still active, then deletes it (a 404
+// names it as resource).
+func (s *server) removeRun(r *http.Request, run *letta.Run, resource string) error {
 	if !letta.RunDone(run.Status) {
 		if err := s.cancelRun(r, run); err != nil {
 			return err
 		}
 	}
 	if err := s.cfg.Store.DeleteRun(r.Context(), run.ID); err != nil {
-		return notFound(err, "Run", run.ID)
+		return notFound(err, resource, run.ID)
 	}
-	return writeJSON(w, http.StatusOK, normalizeRun(run))
+	return nil
 }
 
 // cancelRun marks an active run cancelled in the store (so every replica

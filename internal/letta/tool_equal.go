@@ -56,7 +56,7 @@ func equalJSONObject(a, b map[string]any) bool {
 	}
 	for k, v := range a {
 		w, ok := b[k]
-		if !ok || !equalJSON(v, w) {
+		if !ok || !EqualJSON(v, w) {
 			return false
 		}
 	}
@@ -68,17 +68,18 @@ func equalJSONArray(a, b []any) bool {
 		return false
 	}
 	for i := range a {
-		if !equalJSON(a[i], b[i]) {
+		if !EqualJSON(a[i], b[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-// equalJSON compares decoded JSON values; values of other types (a schema
+// EqualJSON reports whether two decoded JSON values are equal, so encode
+// alike; values of other types (a schema
 // built in Go) must be deeply equal and of the same type. Numbers compare
 // by their bits, since 0 and -0 encode differently.
-func equalJSON(a, b any) bool {
+func EqualJSON(a, b any) bool {
 	switch x := a.(type) {
 	case nil:
 		return b == nil

@@ -1,10 +1,11 @@
 package openai
 
 import (
-	"math"
 	"sync"
 
 	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/letta-server/letta-server/internal/letta"
 )
 
 // Bounds of the tool cache: distinct tools (name and description), and
@@ -50,7 +51,7 @@ func (c *toolCache) lookup(t goopenai.Tool) []byte {
 	entries := c.byKey[keyOf(t)]
 	c.mu.Unlock()
 	for _, e := range entries {
-		if sameJSON(e.params, t.Function.Parameters) {
+		if letta.EqualJSON(e.params, t.Function.Parameters) {
 			return e.json
 		}
 	}
@@ -62,7 +63,7 @@ func (c *toolCache) lookup(t goopenai.Tool) []byte {
 func (c *toolCache) store(t goopenai.Tool, encoded []byte) {
 	params, ok := copyJSON(t.Function.Parameters)
 	if !ok {
-		return // a value sameJSON cannot compare: never found, not kept
+		return // a value copyJSON cannot copy: never found, not kept
 	}
 	e := &cachedTool{params: params, json: append([]byte(nil), encoded...)}
 	k := keyOf(t)
@@ -78,60 +79,7 @@ func (c *toolCache) store(t goopenai.Tool, encoded []byte) {
 	c.byKey[k] = append(entries[:len(entries):len(entries)], e)
 }
 
-// sameJSON reports whether two decoded-JSON values encode alike. Values
-// of other types are never the same.
-func sameJSON(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case float64: // by bits: 0 and -0 encode differently
-		y, ok := b.(float64)
-		return ok && math.Float64bits(x) == math.Float64bits(y)
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || (x == nil) != (y == nil) || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !sameJSON(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || (x == nil) != (y == nil) || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !sameJSON(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []string:
-		y, ok := b.([]string)
-		if !ok || (x == nil) != (y == nil) || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if x[i] != y[i] {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// copyJSON deep-copies a value of the types sameJSON compares; ok is false
+// copyJSON deep-copies a decoded-JSON value (or []string); ok is false
 // for any other type.
 func copyJSON(v any) (any, bool) {
 	switch x := v.(type) {
