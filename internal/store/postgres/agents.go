@@ -30,9 +30,9 @@ func (s *Store) scanAgent(row scanner) (*letta.Agent, error) {
 	if err := row.Scan(&id, &name, &projectID, &messageIDs, &created, &updated, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	a, err := s.agents.decode(id, data)
+	a, err := s.agents.Decode(id, data)
 	if err != nil {
-		return nil, fmt.Errorf("agent %s: %w", id, err)
+		return nil, fmt.Errorf("decode agent %s: %w", id, err)
 	}
 	a.ID, a.Name, a.ProjectID, a.MessageIDs = id, name, projectID, orEmpty(messageIDs)
 	a.CreatedAt, a.UpdatedAt = created.UTC(), updated.UTC()

@@ -31,9 +31,9 @@ func (s *Store) scanBlock(row scanner) (*letta.Block, error) {
 	if err := row.Scan(&id, &label, &value, &isTemplate, &tmplName, &projectID, &created, &updated, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	b, err := s.blocks.decode(id, data)
+	b, err := s.blocks.Decode(id, data)
 	if err != nil {
-		return nil, fmt.Errorf("block %s: %w", id, err)
+		return nil, fmt.Errorf("decode block %s: %w", id, err)
 	}
 	b.ID, b.Label, b.Value, b.IsTemplate = id, label, value, isTemplate
 	b.TemplateName, b.ProjectID = tmplName, projectID

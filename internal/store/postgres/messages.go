@@ -28,9 +28,9 @@ func (s *Store) scanMessage(row scanner) (*letta.Message, error) {
 	if err := row.Scan(&seq, &id, &agentID, &role, &runID, &stepID, &created, &data); err != nil {
 		return nil, interpretError(err)
 	}
-	m, err := s.messages.decode(id, data)
+	m, err := s.messages.Decode(id, data)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decode message %s: %w", id, err)
 	}
 	m.Seq, m.ID, m.AgentID, m.Role = seq, id, agentID, role
 	m.RunID, m.StepID, m.CreatedAt = runID, stepID, created.UTC()

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
+	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
 )
 
@@ -38,9 +39,9 @@ type Store struct {
 	// an InTx function.
 	q        querier
 	tools    *toolCache
-	agents   *agentCache
-	blocks   *blockCache
-	messages *messageCache
+	agents   *store.DecodeCache[letta.Agent]
+	blocks   *store.DecodeCache[letta.Block]
+	messages *store.DecodeCache[letta.Message]
 	counts   *store.MessageCounts
 	inTx     bool
 }

@@ -45,7 +45,7 @@ func (s *Store) scanAgent(row interface{ Scan(...any) error }) (*letta.Agent, er
 	if err := row.Scan(&id, &msgIDs, &createdAt, &updatedAt, &data); err != nil {
 		return nil, err
 	}
-	a, err := s.agents.decode(id, data)
+	a, err := s.agents.Decode(id, []byte(data))
 	if err != nil {
 		return nil, fmt.Errorf("decode agent %s: %w", id, err)
 	}

@@ -23,7 +23,7 @@ func (s *Store) scanBlock(row interface{ Scan(...any) error }) (*letta.Block, er
 	if err := row.Scan(&id, &value, &createdAt, &updatedAt, &data); err != nil {
 		return nil, err
 	}
-	b, err := s.blocks.decode(id, data)
+	b, err := s.blocks.Decode(id, []byte(data))
 	if err != nil {
 		return nil, fmt.Errorf("decode block %s: %w", id, err)
 	}

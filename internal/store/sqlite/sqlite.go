@@ -18,6 +18,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
 )
 
@@ -52,8 +53,8 @@ type Store struct {
 	r        querier // reads: the read pool or the transaction
 	rstmts   *stmtDB // of readDB
 	tools    *toolCache
-	agents   *agentCache
-	blocks   *blockCache
+	agents   *store.DecodeCache[letta.Agent]
+	blocks   *store.DecodeCache[letta.Block]
 	counts   *store.MessageCounts
 	leases   *leaseTable
 	msgCache *messageCache
