@@ -1,27 +1,21 @@
 package api_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/letta-server/letta-server/internal/api"
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
+	"github.com/letta-server/letta-server/internal/store/pgtest"
 	"github.com/letta-server/letta-server/internal/store/postgres"
 	"github.com/letta-server/letta-server/internal/store/sqlite"
 )
@@ -60,47 +54,17 @@ func storeServers(t *testing.T) []storeServer {
 	return out
 }
 
-var pgExtensionOnce sync.Once
-
 // openPostgres opens a migrated store on a new schema dropped at cleanup,
 // or returns nil when there is no test database.
 func openPostgres(t *testing.T) store.Store {
 	t.Helper()
-	dbURL := os.Getenv("TEST_DATABASE_URL")
+	dbURL := pgtest.DatabaseURL(t)
 	if dbURL == "" {
-		if os.Getenv("LETTA_REQUIRE_PG") == "1" {
-			t.Fatal("TEST_DATABASE_URL is not set and LETTA_REQUIRE_PG=1")
-		}
 		t.Log("TEST_DATABASE_URL is not set: SQLite only")
 		return nil
 	}
-	exec := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dbURL)
-		if err != nil {
-			t.Fatalf("connect to postgres: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	// In public, once: the schemas' migrations then find it there.
-	pgExtensionOnce.Do(func() { exec("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public") })
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "apitest_" + hex.EncodeToString(b)
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema+",public")
-	u.RawQuery = q.Encode()
-	pg, err := postgres.Open(t.Context(), u.String(), postgres.Options{Migrate: true})
+	_, schemaURL := pgtest.Schema(t, dbURL, "apitest")
+	pg, err := postgres.Open(t.Context(), schemaURL, postgres.Options{Migrate: true})
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}

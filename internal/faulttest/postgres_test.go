@@ -1,22 +1,17 @@
 package faulttest
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/letta-server/letta-server/internal/llm/llmtest"
+	"github.com/letta-server/letta-server/internal/store/pgtest"
 )
 
 // cutProxy forwards TCP connections to a target until cut: then it closes
@@ -89,18 +84,15 @@ func (p *cutProxy) restore() { p.down.Store(false) }
 // that the server serves again by itself once the database is back.
 func TestPostgresOutage(t *testing.T) {
 	t.Parallel()
-	dbURL := os.Getenv("TEST_DATABASE_URL")
+	dbURL := pgtest.DatabaseURL(t)
 	if dbURL == "" {
-		if os.Getenv("LETTA_REQUIRE_PG") != "" {
-			t.Fatal("TEST_DATABASE_URL is not set")
-		}
 		t.Skip("TEST_DATABASE_URL is not set")
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := freshSchema(t, dbURL)
+	schema, _ := pgtest.Schema(t, dbURL, "fault")
 	proxy := newCutProxy(t, u.Host)
 	u.Host = proxy.ln.Addr().String()
 	q := u.Query()
@@ -155,28 +147,4 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatalf("turn after the outage: %d %s", r.status, r.body)
 	}
 	checkPaired(t, agentID, messages(t, srv.base, agentID))
-}
-
-// freshSchema creates a schema dropped at cleanup.
-func freshSchema(t *testing.T, dbURL string) string {
-	t.Helper()
-	exec := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dbURL)
-		if err != nil {
-			t.Fatalf("connect to postgres: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	exec("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "fault_" + hex.EncodeToString(b)
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	return schema
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"strconv"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/letta-server/letta-server/internal/letta"
+	"github.com/letta-server/letta-server/internal/store/pgtest"
 	"github.com/letta-server/letta-server/internal/store/storetest"
 )
 
@@ -98,7 +98,7 @@ func openBenchStore(ctx context.Context, b *testing.B, dbURL, schema, tag string
 			b.Fatal(err)
 		}
 	}
-	s, err := Open(ctx, withSearchPath(b, dbURL, schema+",public"), Options{Migrate: true})
+	s, err := Open(ctx, pgtest.WithParam(b, dbURL, "search_path", schema+",public"), Options{Migrate: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -205,19 +205,6 @@ func copyPassages(ctx context.Context, b *testing.B, s *Store, agentID string, n
 	if err != nil {
 		b.Fatal(err)
 	}
-}
-
-// withSearchPath returns dbURL with search_path set.
-func withSearchPath(tb testing.TB, dbURL, path string) string {
-	tb.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", path)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func pgvectorOf(v []float32) pgvector.Vector { return pgvector.NewVector(v) }

@@ -3,14 +3,7 @@ package postgres
 import (
 	"testing"
 
-	"github.com/golang-migrate/migrate/v4"
-	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/letta-server/letta-server/internal/store/storetest"
-	"github.com/letta-server/letta-server/migrations"
 )
 
 // TestPassageCountsBackfilled: the migration that adds the passage counts
@@ -38,23 +31,7 @@ func TestPassageCountsBackfilled(t *testing.T) {
 		want[a.ID] = n
 	}
 
-	cfg, err := pgx.ParseConfig(schemaURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := iofs.New(migrations.Postgres, "postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	driver, err := migratepgx.WithInstance(stdlib.OpenDB(*cfg), &migratepgx.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrate.NewWithInstance("iofs", src, "pgx5", driver)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := migrator(t, schemaURL)
 	if err := m.Migrate(5); err != nil {
 		t.Fatalf("down to 5: %v", err)
 	}

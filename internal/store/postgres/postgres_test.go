@@ -2,13 +2,10 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
+	"github.com/letta-server/letta-server/internal/store/pgtest"
 	"github.com/letta-server/letta-server/internal/store/storetest"
 	"github.com/letta-server/letta-server/migrations"
 )
@@ -32,66 +30,19 @@ var _ store.Store = (*Store)(nil)
 // or fails when LETTA_REQUIRE_PG=1 (as in CI).
 func databaseURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("TEST_DATABASE_URL")
+	u := pgtest.DatabaseURL(t)
 	if u == "" {
-		if os.Getenv("LETTA_REQUIRE_PG") == "1" {
-			t.Fatal("TEST_DATABASE_URL is not set and LETTA_REQUIRE_PG=1")
-		}
 		t.Skip("TEST_DATABASE_URL is not set")
 	}
-	ensureExtension(t, u)
 	return u
-}
-
-var extensionOnce sync.Once
-
-// ensureExtension creates pgvector in the public schema once, so the test
-// schemas' migrations find it there instead of racing to create it.
-func ensureExtension(t *testing.T, dbURL string) {
-	t.Helper()
-	extensionOnce.Do(func() {
-		adminExec(t, dbURL, "CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-	})
-}
-
-// adminExec runs one statement on a connection of its own.
-func adminExec(t *testing.T, dbURL, sql string) {
-	t.Helper()
-	ctx := context.WithoutCancel(t.Context())
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatalf("connect to test database: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
 }
 
 // freshSchema creates an empty schema, dropped at cleanup, and returns the
 // test URL with search_path=<schema>,public (public holds the vector type).
 func freshSchema(t *testing.T) string {
 	t.Helper()
-	dbURL := databaseURL(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
-	adminExec(t, dbURL, "CREATE SCHEMA "+schema)
-	t.Cleanup(func() { adminExec(t, dbURL, "DROP SCHEMA "+schema+" CASCADE") })
-	return withParam(t, dbURL, "search_path", schema+",public")
-}
-
-// withParam returns dbURL with the query parameter set.
-func withParam(t *testing.T, dbURL, key, value string) string {
-	t.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
+	_, schemaURL := pgtest.Schema(t, databaseURL(t), "test")
+	return schemaURL
 }
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -186,15 +137,13 @@ func TestConcurrentStartOnEmptyDatabase(t *testing.T) {
 func freshDatabase(t *testing.T, owner string) string {
 	t.Helper()
 	dbURL := databaseURL(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "test_db_" + hex.EncodeToString(b)
+	name := "test_db_" + pgtest.RandomSuffix()
 	create := "CREATE DATABASE " + name
 	if owner != "" {
 		create += " OWNER " + owner
 	}
-	adminExec(t, dbURL, create)
-	t.Cleanup(func() { adminExec(t, dbURL, "DROP DATABASE "+name+" WITH (FORCE)") })
+	pgtest.Exec(t, dbURL, create)
+	t.Cleanup(func() { pgtest.Exec(t, dbURL, "DROP DATABASE "+name+" WITH (FORCE)") })
 	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -220,11 +169,9 @@ func latestVersion(t *testing.T) int {
 	return latest
 }
 
-// TestMigrationsDownAndUp checks that every down migration undoes its up
-// migration: up, down to nothing, up again.
-func TestMigrationsDownAndUp(t *testing.T) {
-	t.Parallel()
-	schemaURL := freshSchema(t)
+// migrator runs the embedded migrations on schemaURL; closed at cleanup.
+func migrator(t *testing.T, schemaURL string) *migrate.Migrate {
+	t.Helper()
 	cfg, err := pgx.ParseConfig(schemaURL)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +188,16 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	t.Cleanup(func() { _, _ = m.Close() })
+	return m
+}
+
+// TestMigrationsDownAndUp checks that every down migration undoes its up
+// migration: up, down to nothing, up again.
+func TestMigrationsDownAndUp(t *testing.T) {
+	t.Parallel()
+	schemaURL := freshSchema(t)
+	m := migrator(t, schemaURL)
 	for _, step := range []struct {
 		name string
 		run  func() error
@@ -326,11 +282,9 @@ func TestOpenWithoutExtension(t *testing.T) {
 func TestOpenAsRoleThatCannotCreateExtension(t *testing.T) {
 	t.Parallel()
 	adminURL := databaseURL(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	role := "test_role_" + hex.EncodeToString(b)
-	adminExec(t, adminURL, "CREATE ROLE "+role+" LOGIN")
-	t.Cleanup(func() { adminExec(t, adminURL, "DROP ROLE "+role) })
+	role := "test_role_" + pgtest.RandomSuffix()
+	pgtest.Exec(t, adminURL, "CREATE ROLE "+role+" LOGIN")
+	t.Cleanup(func() { pgtest.Exec(t, adminURL, "DROP ROLE "+role) })
 	u, err := url.Parse(freshDatabase(t, role))
 	if err != nil {
 		t.Fatal(err)

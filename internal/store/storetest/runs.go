@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,11 +99,7 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 		r3 := mk(b.ID, letta.RunCreated)
 		r4 := mk(a.ID, letta.RunFailed)
 		r5 := mk(b.ID, letta.RunCancelled)
-		cases := []struct {
-			name string
-			p    store.ListRunsParams
-			want []*letta.Run
-		}{
+		cases := []runListCase{
 			{"all", store.ListRunsParams{}, []*letta.Run{r1, r2, r3, r4, r5}},
 			{"agent", store.ListRunsParams{AgentIDs: []string{a.ID}}, []*letta.Run{r1, r2, r4}},
 			{"agents", store.ListRunsParams{AgentIDs: []string{b.ID, a.ID}}, []*letta.Run{r1, r2, r3, r4, r5}},
@@ -113,20 +110,7 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 			{"active and statuses", store.ListRunsParams{Active: true, Statuses: []string{letta.RunRunning}}, []*letta.Run{r2}},
 			{"nothing", store.ListRunsParams{Statuses: []string{"nope"}}, nil},
 		}
-		for _, tc := range cases {
-			tc.p.Page.Ascending = true
-			got, err := s.ListRuns(ctx, tc.p)
-			if err != nil {
-				t.Errorf("%s: %v", tc.name, err)
-				continue
-			}
-			if got == nil {
-				t.Errorf("%s: nil slice, want non-nil", tc.name)
-			}
-			if diff := cmp.Diff(ids(tc.want, runID), ids(got, runID), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
-			}
-		}
+		checkRunLists(ctx, t, s, cases)
 		got, err := s.ListRuns(ctx, store.ListRunsParams{Statuses: []string{letta.RunCancelled}})
 		must(t, "ListRuns", err)
 		if diff := cmp.Diff([]*letta.Run{r5}, got, cmpOpts); diff != "" {
@@ -164,11 +148,7 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 		r5 := mk(b.ID, "", yes)
 		r6 := mk(a.ID, letta.StopEndTurn, yes)
 		r7 := mk(b.ID, letta.StopMaxSteps, nil)
-		cases := []struct {
-			name string
-			p    store.ListRunsParams
-			want []*letta.Run
-		}{
+		cases := []runListCase{
 			{"stop reason", store.ListRunsParams{StopReason: letta.StopMaxSteps}, []*letta.Run{r2, r3, r4, r7}},
 			{"other stop reason", store.ListRunsParams{StopReason: letta.StopEndTurn}, []*letta.Run{r1, r6}},
 			{"unused stop reason", store.ListRunsParams{StopReason: letta.StopToolRule}, nil},
@@ -179,20 +159,7 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 			{"active background", store.ListRunsParams{Active: true, Background: yes}, []*letta.Run{r5}},
 			{"statuses and stop reason", store.ListRunsParams{Statuses: []string{letta.RunRunning}, StopReason: letta.StopMaxSteps}, nil},
 		}
-		for _, tc := range cases {
-			tc.p.Page.Ascending = true
-			got, err := s.ListRuns(ctx, tc.p)
-			if err != nil {
-				t.Errorf("%s: %v", tc.name, err)
-				continue
-			}
-			if got == nil {
-				t.Errorf("%s: nil slice, want non-nil", tc.name)
-			}
-			if diff := cmp.Diff(ids(tc.want, runID), ids(got, runID), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
-			}
-		}
+		checkRunLists(ctx, t, s, cases)
 		// Filters are part of the query, so a page of a filtered list is
 		// full of matching runs, and cursors step over the others.
 		filtered := store.ListRunsParams{AgentIDs: []string{a.ID, b.ID}, StopReason: letta.StopMaxSteps}
@@ -245,4 +212,30 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 			t.Errorf("second MarkInterruptedRuns = %d, want 0", n)
 		}
 	})
+}
+
+// runListCase is a ListRuns query and the runs it must list, oldest first.
+type runListCase struct {
+	name string
+	p    store.ListRunsParams
+	want []*letta.Run
+}
+
+// checkRunLists runs each case in ascending order and compares the ids.
+func checkRunLists(ctx context.Context, t *testing.T, s store.Store, cases []runListCase) {
+	t.Helper()
+	for _, tc := range cases {
+		tc.p.Page.Ascending = true
+		got, err := s.ListRuns(ctx, tc.p)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got == nil {
+			t.Errorf("%s: nil slice, want non-nil", tc.name)
+		}
+		if diff := cmp.Diff(ids(tc.want, runID), ids(got, runID), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
+		}
+	}
 }
