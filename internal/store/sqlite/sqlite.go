@@ -58,6 +58,7 @@ type Store struct {
 	counts   *store.MessageCounts
 	leases   *leaseTable
 	msgCache *messageCache
+	ckpt     *checkpointer
 	txWrites *txMessageWrites // the transaction's message writes; nil outside one
 	inTx     bool
 	logger   *slog.Logger
@@ -120,8 +121,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readDB.SetMaxIdleConns(readConns)
 	readDB.SetConnMaxLifetime(0)
 	readDB.SetConnMaxIdleTime(0)
+	ckpt, err := startCheckpointer(path, logger)
+	if err != nil {
+		readDB.Close()
+		db.Close()
+		return nil, err
+	}
+	stmts := newStmtDB(db)
+	stmts.written = ckpt.committed // autocommit writes outside InTx
 	s := &Store{
-		db: db, readDB: readDB, stmts: newStmtDB(db), rstmts: newStmtDB(readDB),
+		db: db, readDB: readDB, stmts: stmts, rstmts: newStmtDB(readDB), ckpt: ckpt,
 		tools: newToolCache(), agents: newAgentCache(), blocks: newBlockCache(), counts: store.NewMessageCounts(), leases: newLeaseTable(), msgCache: newMessageCache(),
 		logger: logger,
 	}
@@ -148,6 +157,9 @@ func dataSourceName(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// The checkpointer copies the WAL back; SQLite's own checkpoint, inside
+	// a commit, is the backstop (checkpoint.go).
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
 	// Archival search scans an agent's vectors: map the file rather than
 	// read it page by page through system calls (docs/benchmarks.md).
 	q.Add("_pragma", "mmap_size(1073741824)")
@@ -171,9 +183,10 @@ func (s *Store) Close() error {
 	if s.inTx {
 		return nil
 	}
+	ckptErr := s.ckpt.close()
 	s.rstmts.close()
 	s.stmts.close()
-	return errors.Join(s.readDB.Close(), s.db.Close())
+	return errors.Join(ckptErr, s.readDB.Close(), s.db.Close())
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled
@@ -213,6 +226,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) (err er
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", interpretError(err))
 	}
+	s.ckpt.committed()
 	return nil
 }
 

@@ -18,6 +18,9 @@ type stmtDB struct {
 	db    *sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
+	// written, when set, is called after each statement: the writer's
+	// statements outside a transaction commit as they run.
+	written func()
 }
 
 func newStmtDB(db *sql.DB) *stmtDB {
@@ -54,6 +57,7 @@ func (c *stmtDB) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (c *stmtDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer c.wrote()
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -61,6 +65,7 @@ func (c *stmtDB) ExecContext(ctx context.Context, query string, args ...any) (sq
 }
 
 func (c *stmtDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	defer c.wrote()
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -68,10 +73,17 @@ func (c *stmtDB) QueryContext(ctx context.Context, query string, args ...any) (*
 }
 
 func (c *stmtDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	defer c.wrote()
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return c.db.QueryRowContext(ctx, query, args...)
+}
+
+func (c *stmtDB) wrote() {
+	if c.written != nil {
+		c.written()
+	}
 }
 
 // close closes the cached statements.
