@@ -32,7 +32,7 @@ func TestCheckpointerCopiesTheWALBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	row := strings.Repeat("x", 3000) // about a page each
-	const rows = 150                  // ~150 pages, far below the backstop
+	const rows = 150                 // ~150 pages, far below the backstop
 
 	for _, way := range []struct {
 		name  string
