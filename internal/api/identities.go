@@ -109,12 +109,18 @@ func insertIdentity(ctx context.Context, tx store.Store, i *letta.Identity) (*le
 	}
 	out, err := tx.CreateIdentity(ctx, i)
 	if errors.Is(err, store.ErrConflict) {
-		if i.ProjectID != nil {
-			return nil, errorf(http.StatusConflict, "An identity with identifier key %s already exists for project %s", i.IdentifierKey, *i.ProjectID)
-		}
-		return nil, errorf(http.StatusConflict, "An identity with identifier key %s already exists", i.IdentifierKey)
+		return nil, identityKeyTaken(*i)
 	}
 	return out, err
+}
+
+// identityKeyTaken is the 409 for a second identity with i's key in i's
+// project.
+func identityKeyTaken(i letta.Identity) error {
+	if i.ProjectID != nil {
+		return errorf(http.StatusConflict, "An identity with identifier key %s already exists for project %s", i.IdentifierKey, *i.ProjectID)
+	}
+	return errorf(http.StatusConflict, "An identity with identifier key %s already exists", i.IdentifierKey)
 }
 
 // checkLinks answers 404 naming the first agent or block that does not exist.
@@ -162,7 +168,12 @@ func (s *server) upsertIdentity(w http.ResponseWriter, r *http.Request) error {
 	upsert := func(tx store.Store) error {
 		existing, err := tx.GetIdentityByKey(ctx, *req.IdentifierKey, req.ProjectID)
 		if errors.Is(err, store.ErrNotFound) {
-			out, err = insertIdentity(ctx, tx, req.identity(actor))
+			i := req.identity(actor)
+			if err := checkLinks(ctx, tx, i.AgentIDs, i.BlockIDs); err != nil {
+				return err
+			}
+			// store.ErrConflict stays as it is: the upsert is retried.
+			out, err = tx.CreateIdentity(ctx, i)
 			return err
 		}
 		if err != nil {
@@ -188,6 +199,9 @@ func (s *server) upsertIdentity(w http.ResponseWriter, r *http.Request) error {
 		// Another upsert of the same key inserted it first (Postgres runs
 		// transactions concurrently): it exists now, so update it.
 		err = s.cfg.Store.InTx(ctx, upsert)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return identityKeyTaken(*req.identity(actor))
 	}
 	if err != nil {
 		return err

@@ -2,8 +2,12 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -401,4 +405,60 @@ func TestAgentIdentityLinks(t *testing.T) {
 	}
 	e.do("PATCH", "/v1/blocks/"+letta.NewID(letta.PrefixBlock)+"/identities/attach/"+bob.ID, nil).expect(t, http.StatusNotFound)
 	e.do("PATCH", "/v1/blocks/"+b.ID+"/identities/attach/"+letta.NewID(letta.PrefixIdentity), nil).expect(t, http.StatusNotFound)
+}
+
+// TestIdentityUpsertConcurrent: simultaneous upserts of one identifier key,
+// on each store, all succeed and leave one identity, with the name of one
+// of them.
+func TestIdentityUpsertConcurrent(t *testing.T) {
+	t.Parallel()
+	for _, ss := range storeServers(t) {
+		t.Run(ss.name, func(t *testing.T) {
+			t.Parallel()
+			const n = 8
+			statuses := make([]int, n)
+			bodies := make([]string, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					raw := fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)
+					req, err := http.NewRequestWithContext(t.Context(), "PUT", ss.url+"/v1/identities/", strings.NewReader(raw))
+					if err != nil {
+						bodies[i] = err.Error()
+						return
+					}
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						bodies[i] = err.Error()
+						return
+					}
+					defer resp.Body.Close()
+					b, _ := io.ReadAll(resp.Body)
+					statuses[i], bodies[i] = resp.StatusCode, string(b)
+				})
+			}
+			wg.Wait()
+			ids := map[string]bool{}
+			for i := range n {
+				if statuses[i] != http.StatusOK {
+					t.Errorf("upsert %d: %d %s", i, statuses[i], bodies[i])
+					continue
+				}
+				var got letta.Identity
+				if err := json.Unmarshal([]byte(bodies[i]), &got); err != nil {
+					t.Fatalf("upsert %d: decode %s: %v", i, bodies[i], err)
+				}
+				ids[got.ID] = true
+			}
+			if len(ids) > 1 {
+				t.Errorf("upserts of one key returned %d identities: %v", len(ids), ids)
+			}
+			var list []letta.Identity
+			ss.env(t).ok("GET", "/v1/identities?identifier_key=racer", nil, &list)
+			if len(list) != 1 || !strings.HasPrefix(list[0].Name, "name-") {
+				t.Fatalf("identities with key racer = %+v, want one", list)
+			}
+		})
+	}
 }
