@@ -86,7 +86,7 @@ func (e *Engine) UpsertTool(ctx context.Context, p ToolParams) (*letta.Tool, err
 		return nil, err
 	}
 	var out *letta.Tool
-	err = e.cfg.Store.InTx(ctx, func(tx store.Store) error {
+	upsert := func(tx store.Store) error {
 		old, err := tx.GetToolByName(ctx, t.Name)
 		if errors.Is(err, store.ErrNotFound) {
 			out = t
@@ -103,7 +103,13 @@ func (e *Engine) UpsertTool(ctx context.Context, p ToolParams) (*letta.Tool, err
 		old.LastUpdatedByID = t.LastUpdatedByID
 		out = old
 		return tx.UpdateTool(ctx, old)
-	})
+	}
+	err = e.cfg.Store.InTx(ctx, upsert)
+	if errors.Is(err, store.ErrConflict) {
+		// Another upsert of the name created it first (Postgres runs
+		// transactions concurrently): it exists now, so update it.
+		err = e.cfg.Store.InTx(ctx, upsert)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("upsert tool %s: %w", t.Name, err)
 	}

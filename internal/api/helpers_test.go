@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/letta-server/letta-server/internal/agent"
@@ -203,5 +204,37 @@ func ids(t *testing.T, raw []byte) []string {
 	for _, it := range items {
 		out = append(out, it.ID)
 	}
+	return out
+}
+
+// sendAtOnce sends one request per body, all at the same time, and returns
+// the responses in the bodies' order (status 0 and the error text as body
+// when a request failed to get an answer).
+func sendAtOnce(t *testing.T, method, url string, bodies []string) []response {
+	t.Helper()
+	out := make([]response, len(bodies))
+	var wg sync.WaitGroup
+	for i, body := range bodies {
+		wg.Go(func() {
+			req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+			if err != nil {
+				out[i].body = []byte(err.Error())
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				out[i].body = []byte(err.Error())
+				return
+			}
+			defer resp.Body.Close()
+			raw, err := io.ReadAll(resp.Body)
+			if err != nil {
+				raw = []byte(err.Error())
+			}
+			out[i] = response{status: resp.StatusCode, header: resp.Header, body: raw}
+		})
+	}
+	wg.Wait()
 	return out
 }

@@ -3,11 +3,9 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -416,38 +414,20 @@ func TestIdentityUpsertConcurrent(t *testing.T) {
 		t.Run(ss.name, func(t *testing.T) {
 			t.Parallel()
 			const n = 8
-			statuses := make([]int, n)
 			bodies := make([]string, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Go(func() {
-					raw := fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)
-					req, err := http.NewRequestWithContext(t.Context(), "PUT", ss.url+"/v1/identities/", strings.NewReader(raw))
-					if err != nil {
-						bodies[i] = err.Error()
-						return
-					}
-					req.Header.Set("Content-Type", "application/json")
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						bodies[i] = err.Error()
-						return
-					}
-					defer resp.Body.Close()
-					b, _ := io.ReadAll(resp.Body)
-					statuses[i], bodies[i] = resp.StatusCode, string(b)
-				})
+			for i := range bodies {
+				bodies[i] = fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)
 			}
-			wg.Wait()
+			resps := sendAtOnce(t, "PUT", ss.url+"/v1/identities/", bodies)
 			ids := map[string]bool{}
-			for i := range n {
-				if statuses[i] != http.StatusOK {
-					t.Errorf("upsert %d: %d %s", i, statuses[i], bodies[i])
+			for i, r := range resps {
+				if r.status != http.StatusOK {
+					t.Errorf("upsert %d: %d %s", i, r.status, r.body)
 					continue
 				}
 				var got letta.Identity
-				if err := json.Unmarshal([]byte(bodies[i]), &got); err != nil {
-					t.Fatalf("upsert %d: decode %s: %v", i, bodies[i], err)
+				if err := json.Unmarshal(r.body, &got); err != nil {
+					t.Fatalf("upsert %d: decode %s: %v", i, r.body, err)
 				}
 				ids[got.ID] = true
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/letta-server/letta-server/internal/agent"
 	"github.com/letta-server/letta-server/internal/api"
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
@@ -47,7 +48,8 @@ func storeServers(t *testing.T) []storeServer {
 		out = append(out, storeServer{name: "postgres", store: pg})
 	}
 	for i := range out {
-		srv := httptest.NewServer(api.New(api.Config{Store: out[i].store}))
+		st := out[i].store
+		srv := httptest.NewServer(api.New(api.Config{Store: st, Engine: agent.New(agent.Config{Store: st})}))
 		t.Cleanup(srv.Close)
 		out[i].url = srv.URL
 	}

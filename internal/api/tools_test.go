@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -342,6 +343,46 @@ func TestClientSideTool(t *testing.T) {
 			e.do("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"messages": []any{
 				map[string]any{"type": "tool_return", "tool_returns": []any{map[string]any{"tool_call_id": "x", "status": "maybe"}}},
 			}}).expect(t, http.StatusUnprocessableEntity)
+		})
+	}
+}
+
+// TestToolUpsertConcurrent: simultaneous upserts of one tool name, on each
+// store, all succeed and leave one tool.
+func TestToolUpsertConcurrent(t *testing.T) {
+	t.Parallel()
+	for _, ss := range storeServers(t) {
+		t.Run(ss.name, func(t *testing.T) {
+			t.Parallel()
+			bodies := make([]string, 8)
+			for i := range bodies {
+				src := strings.Replace(diceSource, "Roll a die", fmt.Sprintf("Roll die %d", i), 1)
+				raw, err := json.Marshal(map[string]any{"source_code": src})
+				if err != nil {
+					t.Fatal(err)
+				}
+				bodies[i] = string(raw)
+			}
+			ids := map[string]bool{}
+			for i, r := range sendAtOnce(t, "PUT", ss.url+"/v1/tools/", bodies) {
+				if r.status != http.StatusOK {
+					t.Errorf("upsert %d: %d %s", i, r.status, r.body)
+					continue
+				}
+				var got wireTool
+				if err := json.Unmarshal(r.body, &got); err != nil {
+					t.Fatalf("upsert %d: decode %s: %v", i, r.body, err)
+				}
+				ids[got.ID] = true
+			}
+			if len(ids) > 1 {
+				t.Errorf("upserts of one name returned %d tools: %v", len(ids), ids)
+			}
+			var list []wireTool
+			ss.env(t).ok("GET", "/v1/tools?name=roll_dice", nil, &list)
+			if len(list) != 1 {
+				t.Fatalf("tools named roll_dice = %+v, want one", list)
+			}
 		})
 	}
 }
