@@ -19,7 +19,7 @@ var ErrToolNotAttached = errors.New("tool is not attached to the agent")
 func (e *Engine) SetToolApproval(ctx context.Context, agentID, toolName string, requires bool) (*letta.Agent, error) {
 	var out *letta.Agent
 	err := e.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		a, err := tx.GetAgent(ctx, agentID)
+		a, err := lockedAgent(ctx, tx, agentID)
 		if err != nil {
 			return err
 		}

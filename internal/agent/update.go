@@ -21,7 +21,7 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 	}
 	var updated *letta.Agent
 	err := e.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		a, err := tx.GetAgent(ctx, agentID)
+		a, err := lockedAgent(ctx, tx, agentID)
 		if err != nil {
 			return fmt.Errorf("load agent %s: %w", agentID, err)
 		}
@@ -152,4 +152,14 @@ func recompileSystem(ctx context.Context, tx store.Store, a *letta.Agent) error 
 		return fmt.Errorf("update system message: %w", err)
 	}
 	return nil
+}
+
+// lockedAgent locks the agent's row for the rest of tx, then reads it: a
+// change written from what it read cannot undo one committed meanwhile
+// (a turn's messages, another edit).
+func lockedAgent(ctx context.Context, tx store.Store, agentID string) (*letta.Agent, error) {
+	if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
+		return nil, err
+	}
+	return tx.GetAgent(ctx, agentID)
 }

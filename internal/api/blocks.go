@@ -149,6 +149,15 @@ func (s *server) editBlock(w http.ResponseWriter, r *http.Request, load func(sto
 		if err != nil {
 			return err
 		}
+		// Locked, then read again: the edit must not undo a change
+		// committed since load read it (a memory tool's, another PATCH's).
+		id := b.ID
+		if err := tx.Lock(r.Context(), store.BlockRow, id); err != nil {
+			return notFound(err, "Block", id)
+		}
+		if b, err = tx.GetBlock(r.Context(), id); err != nil {
+			return notFound(err, "Block", id)
+		}
 		oldLabel := b.Label
 		if err := req.apply(b, actor); err != nil {
 			return err

@@ -207,16 +207,19 @@ func ids(t *testing.T, raw []byte) []string {
 	return out
 }
 
-// sendAtOnce sends one request per body, all at the same time, and returns
-// the responses in the bodies' order (status 0 and the error text as body
-// when a request failed to get an answer).
-func sendAtOnce(t *testing.T, method, url string, bodies []string) []response {
+// call is one request for sendAtOnce.
+type call struct{ method, url, body string }
+
+// sendAtOnce sends the calls all at the same time and returns the
+// responses in their order (status 0 and the error text as body when a
+// request got no answer).
+func sendAtOnce(t *testing.T, calls []call) []response {
 	t.Helper()
-	out := make([]response, len(bodies))
+	out := make([]response, len(calls))
 	var wg sync.WaitGroup
-	for i, body := range bodies {
+	for i, c := range calls {
 		wg.Go(func() {
-			req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+			req, err := http.NewRequestWithContext(t.Context(), c.method, c.url, strings.NewReader(c.body))
 			if err != nil {
 				out[i].body = []byte(err.Error())
 				return

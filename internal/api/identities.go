@@ -179,6 +179,9 @@ func (s *server) upsertIdentity(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if existing, err = lockedIdentity(ctx, tx, existing.ID); err != nil {
+			return err
+		}
 		existing.Name = *req.Name
 		existing.IdentityType = letta.IdentityType(*req.IdentityType)
 		if req.Properties != nil {
@@ -255,7 +258,7 @@ func (s *server) updateIdentity(w http.ResponseWriter, r *http.Request) error {
 func (s *server) editIdentity(ctx context.Context, id, actor string, edit func(tx store.Store, i *letta.Identity) error) (*letta.Identity, error) {
 	var out *letta.Identity
 	err := s.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		i, err := tx.GetIdentity(ctx, id)
+		i, err := lockedIdentity(ctx, tx, id)
 		if err != nil {
 			return notFound(err, "Identity", id)
 		}
@@ -451,4 +454,13 @@ func (s *server) relinkIdentity(r *http.Request, actor string, attach bool, id s
 		return nil
 	})
 	return err
+}
+
+// lockedIdentity locks the identity's row for the rest of tx, then reads
+// it, so an edit of what it read cannot undo one committed meanwhile.
+func lockedIdentity(ctx context.Context, tx store.Store, id string) (*letta.Identity, error) {
+	if err := tx.Lock(ctx, store.IdentityRow, id); err != nil {
+		return nil, err
+	}
+	return tx.GetIdentity(ctx, id)
 }

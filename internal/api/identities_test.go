@@ -414,11 +414,11 @@ func TestIdentityUpsertConcurrent(t *testing.T) {
 		t.Run(ss.name, func(t *testing.T) {
 			t.Parallel()
 			const n = 8
-			bodies := make([]string, n)
-			for i := range bodies {
-				bodies[i] = fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)
+			calls := make([]call, n)
+			for i := range calls {
+				calls[i] = call{"PUT", ss.url + "/v1/identities/", fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)}
 			}
-			resps := sendAtOnce(t, "PUT", ss.url+"/v1/identities/", bodies)
+			resps := sendAtOnce(t, calls)
 			ids := map[string]bool{}
 			for i, r := range resps {
 				if r.status != http.StatusOK {

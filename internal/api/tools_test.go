@@ -354,17 +354,17 @@ func TestToolUpsertConcurrent(t *testing.T) {
 	for _, ss := range storeServers(t) {
 		t.Run(ss.name, func(t *testing.T) {
 			t.Parallel()
-			bodies := make([]string, 8)
-			for i := range bodies {
+			calls := make([]call, 8)
+			for i := range calls {
 				src := strings.Replace(diceSource, "Roll a die", fmt.Sprintf("Roll die %d", i), 1)
 				raw, err := json.Marshal(map[string]any{"source_code": src})
 				if err != nil {
 					t.Fatal(err)
 				}
-				bodies[i] = string(raw)
+				calls[i] = call{"PUT", ss.url + "/v1/tools/", string(raw)}
 			}
 			ids := map[string]bool{}
-			for i, r := range sendAtOnce(t, "PUT", ss.url+"/v1/tools/", bodies) {
+			for i, r := range sendAtOnce(t, calls) {
 				if r.status != http.StatusOK {
 					t.Errorf("upsert %d: %d %s", i, r.status, r.body)
 					continue

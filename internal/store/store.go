@@ -62,6 +62,13 @@ type Store interface {
 	// committed when fn returns nil and rolled back when it returns an error
 	// or panics. Calls to InTx on the Store given to fn run fn directly.
 	InTx(ctx context.Context, fn func(tx Store) error) error
+	// Lock locks the row of kind with this id until the transaction ends,
+	// so that a read-modify-write after it cannot overwrite a change
+	// committed meanwhile by another transaction (Postgres runs them
+	// concurrently; on SQLite one writer runs at a time and Lock only
+	// checks that the row exists). Read the row again after Lock.
+	// ErrNotFound when there is no such row.
+	Lock(ctx context.Context, kind RowKind, id string) error
 	// Backend names the implementation (BackendSQLite or BackendPostgres).
 	Backend() string
 	// Ping reports whether the database answers.
@@ -69,6 +76,16 @@ type Store interface {
 	// Close releases the connections.
 	Close() error
 }
+
+// RowKind names what Lock locks: its value is the table, in both stores.
+type RowKind string
+
+// The rows that are edited read-modify-write.
+const (
+	AgentRow    RowKind = "agents"
+	BlockRow    RowKind = "blocks"
+	IdentityRow RowKind = "identities"
+)
 
 // AgentStore keeps agents and their links to blocks, tools and tags.
 type AgentStore interface {

@@ -508,10 +508,17 @@ func (s *Store) ListTags(ctx context.Context) ([]string, error) {
 // lockAgent locks the agent row for the rest of the transaction, so link
 // changes of one agent run one at a time. ErrNotFound.
 func (s *Store) lockAgent(ctx context.Context, agentID string) error {
+	return s.Lock(ctx, store.AgentRow, agentID)
+}
+
+// Lock takes the row lock of SELECT ... FOR UPDATE until the transaction
+// ends (at once, outside one). kind is one of the store's constants, never
+// client input.
+func (s *Store) Lock(ctx context.Context, kind store.RowKind, id string) error {
 	var one int
-	err := s.q.QueryRow(ctx, `SELECT 1 FROM agents WHERE id = $1 FOR UPDATE`, agentID).Scan(&one)
+	err := s.q.QueryRow(ctx, `SELECT 1 FROM `+string(kind)+` WHERE id = $1 FOR UPDATE`, id).Scan(&one)
 	if err != nil {
-		return fmt.Errorf("agent %s: %w", agentID, interpretError(err))
+		return fmt.Errorf("lock %s %s: %w", kind, id, interpretError(err))
 	}
 	return nil
 }

@@ -166,6 +166,17 @@ func dataSourceName(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// Lock only checks that the row exists: transactions run one at a time on
+// the single writer connection, so a read-modify-write in one cannot
+// interleave with another's. kind is one of the store's constants.
+func (s *Store) Lock(ctx context.Context, kind store.RowKind, id string) error {
+	var one int
+	if err := s.q.QueryRowContext(ctx, `SELECT 1 FROM `+string(kind)+` WHERE id = ?`, id).Scan(&one); err != nil {
+		return fmt.Errorf("lock %s %s: %w", kind, id, interpretError(err))
+	}
+	return nil
+}
+
 // Backend returns store.BackendSQLite.
 func (s *Store) Backend() string { return store.BackendSQLite }
 

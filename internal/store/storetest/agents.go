@@ -176,6 +176,7 @@ func testAgents(t *testing.T, newStore newStoreFunc) {
 		upd.Tools = nil
 		upd.Tags = []string{"ignored"}
 
+		must(t, "Lock", s.InTx(ctx, func(tx store.Store) error { return tx.Lock(ctx, store.AgentRow, a.ID) }))
 		got, err := s.UpdateAgent(ctx, &upd)
 		must(t, "UpdateAgent", err)
 		want := upd

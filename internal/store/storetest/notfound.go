@@ -36,6 +36,9 @@ func testNotFound(t *testing.T, newStore newStoreFunc) {
 		"UpdateMessage":      func() error { return s.UpdateMessage(ctx, msg) },
 		"GetStep":            func() error { _, err := s.GetStep(ctx, step.ID); return err },
 		"UpdateStep":         func() error { return s.UpdateStep(ctx, step) },
+		"LockAgent":          func() error { return s.Lock(ctx, store.AgentRow, agent.ID) },
+		"LockBlock":          func() error { return s.Lock(ctx, store.BlockRow, block.ID) },
+		"LockIdentity":       func() error { return s.Lock(ctx, store.IdentityRow, letta.NewID(letta.PrefixIdentity)) },
 	}
 	for name, call := range calls {
 		wantErr(t, name, call(), store.ErrNotFound)
