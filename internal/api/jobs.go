@@ -117,10 +117,12 @@ func (s *server) cancelJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if letta.RunDone(run.Status) {
-		return errorf(http.StatusConflict, "Job %s has already ended with status %s", run.ID, run.Status)
+		return alreadyEnded("Job", run)
 	}
-	if err := s.cancelRun(r, run); err != nil {
+	if cancelled, err := s.cancelRun(r, run); err != nil {
 		return err
+	} else if !cancelled {
+		return alreadyEnded("Job", run)
 	}
 	return writeJSON(w, http.StatusOK, jobOf(run))
 }

@@ -180,7 +180,7 @@ func (s *server) deleteRun(w http.ResponseWriter, r *http.Request) error {
 // names it as resource).
 func (s *server) removeRun(r *http.Request, run *letta.Run, resource string) error {
 	if !letta.RunDone(run.Status) {
-		if err := s.cancelRun(r, run); err != nil {
+		if _, err := s.cancelRun(r, run); err != nil {
 			return err
 		}
 	}
@@ -191,14 +191,39 @@ func (s *server) removeRun(r *http.Request, run *letta.Run, resource string) err
 }
 
 // cancelRun marks an active run cancelled in the store (so every replica
-// sees it) and stops it if this process executes it.
-func (s *server) cancelRun(r *http.Request, run *letta.Run) error {
-	run.Finish(letta.RunCancelled, letta.StopCancelled, letta.Now())
-	if err := s.cfg.Store.UpdateRun(r.Context(), run); err != nil {
-		return notFound(err, "Run", run.ID)
+// sees it) and stops it if this process executes it. The stored run is
+// locked and read again first: when it ended meanwhile, its outcome stays
+// and cancelRun reports false. run is set to the stored run.
+func (s *server) cancelRun(r *http.Request, run *letta.Run) (cancelled bool, err error) {
+	ctx := r.Context()
+	err = s.cfg.Store.InTx(ctx, func(tx store.Store) error {
+		if err := tx.Lock(ctx, store.RunRow, run.ID); err != nil {
+			return err
+		}
+		stored, err := tx.GetRun(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		*run = *stored
+		if letta.RunDone(run.Status) {
+			return nil
+		}
+		run.Finish(letta.RunCancelled, letta.StopCancelled, letta.Now())
+		cancelled = true
+		return tx.UpdateRun(ctx, run)
+	})
+	if err != nil {
+		return false, notFound(err, "Run", run.ID)
 	}
-	s.runs.cancel(run.ID)
-	return nil
+	if cancelled {
+		s.runs.cancel(run.ID)
+	}
+	return cancelled, nil
+}
+
+// alreadyEnded is the 409 for cancelling a run (or job) that has ended.
+func alreadyEnded(resource string, run *letta.Run) error {
+	return errorf(http.StatusConflict, "%s %s has already ended with status %s", resource, run.ID, run.Status)
 }
 
 // cancelOneRun answers POST /v1/runs/{run_id}/cancel with the run; 409
@@ -209,10 +234,12 @@ func (s *server) cancelOneRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if letta.RunDone(run.Status) {
-		return errorf(http.StatusConflict, "Run %s has already ended with status %s", run.ID, run.Status)
+		return alreadyEnded("Run", run)
 	}
-	if err := s.cancelRun(r, run); err != nil {
+	if cancelled, err := s.cancelRun(r, run); err != nil {
 		return err
+	} else if !cancelled {
+		return alreadyEnded("Run", run)
 	}
 	return writeJSON(w, http.StatusOK, normalizeRun(run))
 }
@@ -243,10 +270,13 @@ func (s *server) cancelAgentRuns(w http.ResponseWriter, r *http.Request) error {
 		if req.RunIDs != nil && !slices.Contains(req.RunIDs, run.ID) {
 			continue
 		}
-		if err := s.cancelRun(r, run); err != nil {
+		cancelled, err := s.cancelRun(r, run)
+		if err != nil {
 			return err
 		}
-		out[run.ID] = letta.RunCancelled
+		if cancelled {
+			out[run.ID] = letta.RunCancelled
+		}
 	}
 	if len(out) == 0 {
 		return errorf(http.StatusConflict, "No active runs to cancel for agent %s", a.ID)

@@ -79,7 +79,11 @@ func (s *server) takeRunTurn(ctx context.Context, eng *agent.Engine, run *letta.
 // transaction: one commit at the end of every turn instead of two.
 func (s *server) recordOutcome(ctx context.Context, run *letta.Run, resp *letta.LettaResponse, turnErr error, cancelled bool, types []string) error {
 	return s.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		// A cancellation recorded in the store wins over the turn's own outcome.
+		// A cancellation recorded in the store wins over the turn's own
+		// outcome; the lock keeps one from landing between read and write.
+		if err := tx.Lock(ctx, store.RunRow, run.ID); err != nil {
+			return err
+		}
 		if stored, err := tx.GetRun(ctx, run.ID); err == nil && stored.Status == letta.RunCancelled {
 			cancelled = true
 		}

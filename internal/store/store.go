@@ -80,11 +80,13 @@ type Store interface {
 // RowKind names what Lock locks: its value is the table, in both stores.
 type RowKind string
 
-// The rows that are edited read-modify-write.
+// The rows that are edited read-modify-write (a run: by its turn's outcome
+// and by a cancel).
 const (
 	AgentRow    RowKind = "agents"
 	BlockRow    RowKind = "blocks"
 	IdentityRow RowKind = "identities"
+	RunRow      RowKind = "runs"
 )
 
 // AgentStore keeps agents and their links to blocks, tools and tags.

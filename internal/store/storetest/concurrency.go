@@ -118,4 +118,49 @@ func testConcurrency(t *testing.T, newStore newStoreFunc) {
 			t.Errorf("CountMessages = %d, want %d", n, 2*racers)
 		}
 	})
+
+	// A transaction that locks a row and then reads it sees what another
+	// transaction, holding the lock first, wrote: it waited for it. The
+	// holder sleeps before writing, so a Lock that did not wait would read
+	// the old status.
+	t.Run("LockWaitsForTheHolder", func(t *testing.T) {
+		t.Parallel()
+		ctx, s := setup(t, newStore)
+		c := newClock()
+		a := plainAgent(ctx, t, s, c, "a")
+		r := newRun(c, a.ID, letta.RunRunning)
+		must(t, "CreateRun", s.CreateRun(ctx, r))
+		locked := make(chan struct{})
+		holder := make(chan error, 1)
+		go func() {
+			holder <- s.InTx(ctx, func(tx store.Store) error {
+				if err := tx.Lock(ctx, store.RunRow, r.ID); err != nil {
+					close(locked)
+					return err
+				}
+				close(locked)
+				time.Sleep(100 * time.Millisecond)
+				done := *r
+				done.Finish(letta.RunCompleted, letta.StopEndTurn, c.now())
+				return tx.UpdateRun(ctx, &done)
+			})
+		}()
+		<-locked
+		var seen string
+		must(t, "InTx", s.InTx(ctx, func(tx store.Store) error {
+			if err := tx.Lock(ctx, store.RunRow, r.ID); err != nil {
+				return err
+			}
+			got, err := tx.GetRun(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			seen = got.Status
+			return nil
+		}))
+		must(t, "holder", <-holder)
+		if seen != letta.RunCompleted {
+			t.Errorf("read after Lock saw status %q, want %q: Lock did not wait for the holder", seen, letta.RunCompleted)
+		}
+	})
 }
