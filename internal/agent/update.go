@@ -28,6 +28,11 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 		if err := e.applyUpdate(a, p); err != nil {
 			return err
 		}
+		if p.MessageIDs != nil {
+			if err := checkMessageIDs(ctx, tx, agentID, *p.MessageIDs); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.UpdateAgent(ctx, a); err != nil {
 			return fmt.Errorf("update agent %s: %w", agentID, err)
 		}
@@ -162,4 +167,41 @@ func lockedAgent(ctx context.Context, tx store.Store, agentID string) (*letta.Ag
 		return nil, err
 	}
 	return tx.GetAgent(ctx, agentID)
+}
+
+// checkMessageIDs refuses an in-context list the agent could not run on:
+// empty, repeating a message, naming one that is not this agent's, or not
+// starting with a system message. (Letta took any list: the agent's next
+// turn then failed, or showed the model another agent's messages.)
+func checkMessageIDs(ctx context.Context, tx store.Store, agentID string, ids []string) error {
+	invalid := func(format string, args ...any) error {
+		return &ValidationError{Field: "message_ids", Message: fmt.Sprintf(format, args...)}
+	}
+	if len(ids) == 0 {
+		return invalid("must not be empty: the first in-context message is the agent's system message")
+	}
+	msgs, err := tx.GetMessages(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("check message_ids: %w", err)
+	}
+	own := make(map[string]*letta.Message, len(msgs))
+	for _, m := range msgs {
+		if m.AgentID == agentID {
+			own[m.ID] = m
+		}
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if own[id] == nil {
+			return invalid("%s is not a message of agent %s", id, agentID)
+		}
+		if seen[id] {
+			return invalid("%s appears twice", id)
+		}
+		seen[id] = true
+	}
+	if own[ids[0]].Role != letta.RoleSystem {
+		return invalid("must start with the agent's system message, not %s (a %s message)", ids[0], own[ids[0]].Role)
+	}
+	return nil
 }
