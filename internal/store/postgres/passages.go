@@ -83,6 +83,10 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 		b.Queue(q, p.ID, p.AgentID, replaceNUL(p.Text), emb, dim, orEmpty(p.Tags), p.CreatedAt, p.UpdatedAt, data)
 	}
 	err := s.transact(ctx, func(tx *Store) error {
+		agentIDs, _ := passagesPerAgent(ps)
+		if err := tx.shareAgents(ctx, agentIDs); err != nil {
+			return err
+		}
 		if err := tx.addPassageCounts(ctx, ps); err != nil {
 			return err
 		}
@@ -93,6 +97,27 @@ func (s *Store) CreatePassages(ctx context.Context, ps []*letta.Passage) error {
 	})
 	if err != nil {
 		return fmt.Errorf("create passages: %w", interpretError(err))
+	}
+	return nil
+}
+
+// shareAgents takes a key-share lock on the agents' rows, in id order,
+// before a transaction touches their passages or counts: a concurrent
+// DeleteAgent, which locks the agent row and then cascades to both, either
+// waits for this transaction or has finished before it (the agents are
+// then missing: ErrNotFound). Without it, the delete's cascade and the
+// passage writes locked rows in opposite orders and deadlocked.
+func (s *Store) shareAgents(ctx context.Context, agentIDs []string) error {
+	rows, err := s.q.Query(ctx, `SELECT id FROM agents WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`, agentIDs)
+	if err != nil {
+		return fmt.Errorf("lock agents: %w", interpretError(err))
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("lock agents: %w", interpretError(err))
+	}
+	if len(found) != len(agentIDs) {
+		return fmt.Errorf("lock agents: %w", store.ErrNotFound)
 	}
 	return nil
 }
@@ -171,7 +196,12 @@ func (s *Store) UpdatePassage(ctx context.Context, p *letta.Passage) error {
 // statement would lock passages before it. ErrNotFound.
 func (s *Store) DeletePassage(ctx context.Context, id string) error {
 	const uncount = `UPDATE passage_counts SET n = n - 1 WHERE agent_id = (SELECT agent_id FROM passages WHERE id = $1)`
+	const shareAgent = `SELECT 1 FROM agents WHERE id = (SELECT agent_id FROM passages WHERE id = $1) FOR KEY SHARE`
 	err := s.transact(ctx, func(tx *Store) error {
+		// The agent first, as in CreatePassages (see shareAgents).
+		if _, err := tx.q.Exec(ctx, shareAgent, id); err != nil {
+			return interpretError(err)
+		}
 		if _, err := tx.q.Exec(ctx, uncount, id); err != nil {
 			return interpretError(err)
 		}

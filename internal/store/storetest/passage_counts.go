@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 func testPassageCounts(t *testing.T, newStore newStoreFunc) {
 	t.Run("Sequential", func(t *testing.T) { testPassageCountsSequential(t, newStore) })
 	t.Run("Concurrent", func(t *testing.T) { testPassageCountsConcurrent(t, newStore) })
+	t.Run("DeleteAgentDuringWrites", func(t *testing.T) { testDeleteAgentDuringPassageWrites(t, newStore) })
 }
 
 // wantPassageCount fails the test unless the agent's CountPassages and its
@@ -133,4 +135,45 @@ func testPassageCountsConcurrent(t *testing.T, newStore newStoreFunc) {
 	}
 	wg.Wait()
 	wantPassageCount(t, s, a.ID, writers*batches*batchSize, "after concurrent writers")
+}
+
+// testDeleteAgentDuringPassageWrites deletes an agent while its passages
+// are being added and deleted: the delete succeeds every time, and each
+// write either lands before it or finds the agent gone (ErrNotFound). On
+// Postgres the delete's cascade and the writes once locked rows in
+// opposite orders and the delete failed on a deadlock.
+func testDeleteAgentDuringPassageWrites(t *testing.T, newStore newStoreFunc) {
+	t.Parallel()
+	ctx, s := setup(t, newStore)
+	c := newClock()
+	for round := range 8 {
+		a := plainAgent(ctx, t, s, c, fmt.Sprintf("doomed-%d", round))
+		existing := addPassages(t, s, c, a.ID, 6)
+		var wg sync.WaitGroup
+		for i := range 6 {
+			wg.Go(func() {
+				p := newPassage(c, a.ID, fmt.Sprintf("late %d", i), nil)
+				if err := s.CreatePassages(ctx, []*letta.Passage{p}); err != nil && !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("round %d: CreatePassages: %v", round, err)
+				}
+			})
+			wg.Go(func() {
+				if err := s.DeletePassage(ctx, existing[i].ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("round %d: DeletePassage: %v", round, err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if err := s.DeleteAgent(ctx, a.ID); err != nil {
+				t.Errorf("round %d: DeleteAgent: %v", round, err)
+			}
+		})
+		wg.Wait()
+		if _, err := s.GetAgent(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("round %d: agent still there after its delete: %v", round, err)
+		}
+		if n, err := s.CountPassages(ctx, a.ID); err != nil || n != 0 {
+			t.Errorf("round %d: CountPassages of the deleted agent = %d, %v", round, n, err)
+		}
+	}
 }
