@@ -47,6 +47,11 @@ func (e *Engine) Send(ctx context.Context, agentID string, p SendParams, sink Si
 	// an existing agent.
 	turnCtx, release, err := e.acquireTurn(ctx, agentID)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Cancelled while waiting for the agent's turn, which never
+			// started: the turn's cancelled stop, not a server error.
+			return nil, &TurnError{StopReason: letta.StopCancelled, Err: err}
+		}
 		return nil, err
 	}
 	defer release()

@@ -71,6 +71,14 @@ func (s *server) takeRunTurn(ctx context.Context, eng *agent.Engine, run *letta.
 	if err := s.recordOutcome(bg, run, resp, err, ctx.Err() != nil, p.IncludeReturnMessageTypes); err != nil {
 		log.WarnContext(bg, "record run outcome", "error", err)
 	}
+	if resp == nil && cancelledTurn(err) {
+		// Cancelled before its turn began: an empty answer that says so.
+		resp = &letta.LettaResponse{
+			Messages:   []letta.LettaMessage{},
+			StopReason: letta.NewStopReason(letta.StopCancelled),
+			Usage:      letta.Usage{MessageType: letta.MsgUsage, RunIDs: []string{run.ID}},
+		}
+	}
 	return resp, err
 }
 

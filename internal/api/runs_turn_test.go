@@ -256,3 +256,66 @@ func TestResetClearsPendingApproval(t *testing.T) {
 	e.llm.Enqueue(llmtest.Text("hello again"))
 	e.ok("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "hi"}, nil)
 }
+
+// TestCancelQueuedTurn: a request waiting for the agent's turn (another turn
+// holds it) that is cancelled answers like a cancelled turn: 200 and
+// stop_reason cancelled for a sync request, a cancelled stream for a
+// streaming one; not a retryable error, so a client does not send the
+// message again. The running turn is untouched.
+func TestCancelQueuedTurn(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"/messages", "/messages/stream"} {
+		e := setup(t)
+		a := e.liveAgent()
+		e.llm.Enqueue(llmtest.Delayed(time.Second, llmtest.Text("first answer")))
+		first := e.postInBackground("/v1/agents/"+a.ID+"/messages", map[string]any{"input": "first"})
+		running := e.activeRun(a.ID)
+		queued := e.postInBackground("/v1/agents/"+a.ID+path, map[string]any{"input": "second"})
+		var waiting letta.Run
+		deadline := time.Now().Add(10 * time.Second)
+		for waiting.ID == "" && time.Now().Before(deadline) {
+			var runs []letta.Run
+			e.ok("GET", "/v1/runs?agent_ids="+a.ID+"&active=true", nil, &runs)
+			for _, r := range runs {
+				if r.ID != running.ID {
+					waiting = r
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if waiting.ID == "" {
+			t.Fatalf("%s: the second request made no run", path)
+		}
+		var cancelled map[string]string
+		e.ok("POST", "/v1/agents/"+a.ID+"/messages/cancel", map[string]any{"run_ids": []string{waiting.ID}}, &cancelled)
+		if cancelled[waiting.ID] != "cancelled" || len(cancelled) != 1 {
+			t.Fatalf("%s: cancel = %v", path, cancelled)
+		}
+		got := <-queued
+		if got.status != http.StatusOK {
+			t.Fatalf("%s: queued request answered %d: %s", path, got.status, got.body)
+		}
+		if path == "/messages" {
+			var resp letta.LettaResponse
+			if err := json.Unmarshal([]byte(got.body), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.StopReason.StopReason != letta.StopCancelled || len(resp.Messages) != 0 || len(resp.Usage.RunIDs) != 1 || resp.Usage.RunIDs[0] != waiting.ID {
+				t.Errorf("%s: response = %s", path, got.body)
+			}
+		} else {
+			items, raised := got.items(t)
+			items = withoutPings(items)
+			if raised != nil || len(items) == 0 || items[len(items)-1]["stop_reason"] != "cancelled" {
+				t.Errorf("%s: stream = %s (raised %v)", path, got.body, raised)
+			}
+		}
+		if r := <-first; r.status != http.StatusOK || !strings.Contains(r.body, "first answer") {
+			t.Errorf("%s: the running turn answered %d: %s", path, r.status, r.body)
+		}
+		e.ok("GET", "/v1/runs/"+waiting.ID, nil, &waiting)
+		if waiting.Status != letta.RunCancelled {
+			t.Errorf("%s: queued run = %+v", path, waiting)
+		}
+	}
+}
