@@ -57,7 +57,7 @@ func serveChild(ctx context.Context, args []string, stdout io.Writer) error {
 	if *pgURL != "" {
 		st, err = postgres.Open(ctx, *pgURL, postgres.Options{Migrate: true, Logger: logger})
 	} else {
-		st, err = sqlite.Open(ctx, filepath.Join(*dataDir, "letta.db"), sqlite.Options{Migrate: true, Logger: logger})
+		st, err = sqlite.Open(ctx, filepath.Join(*dataDir, "letta.db"), sqlite.Options{Migrate: true, Logger: logger, Serve: true})
 	}
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)

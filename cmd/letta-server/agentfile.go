@@ -44,7 +44,7 @@ func openOffline(ctx context.Context, getenv func(string) string, stderr io.Writ
 		return nil, err
 	}
 	logger := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, logger)
+	st, err := openStore(ctx, cfg, logger, false)
 	if err != nil {
 		return nil, err
 	}

@@ -183,6 +183,28 @@ func TestServeReportsListenError(t *testing.T) {
 	}
 }
 
+// TestSecondServerOnOneSQLiteFileRefuses: a server started on the data
+// directory another one serves fails at once, naming the rule, while an
+// import or export beside the first (openStore without serving) works.
+func TestSecondServerOnOneSQLiteFileRefuses(t *testing.T) {
+	t.Parallel()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	startServer(t, map[string]string{"LETTA_DATA_DIR": dataDir})
+	cfg, err := LoadConfig(nil, envOf(map[string]string{"LETTA_DATA_DIR": dataDir, "PORT": "0"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(t.Context(), cfg, slog.New(slog.DiscardHandler), nil)
+	if err == nil || !strings.Contains(err.Error(), "another letta-server process is serving") {
+		t.Errorf("second server on one SQLite file = %v, want a refusal", err)
+	}
+	st, err := openStore(t.Context(), cfg, slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		t.Fatalf("one-off open beside the server: %v", err)
+	}
+	st.Close()
+}
+
 // cancelOnWrite cancels once the text written to it contains marker.
 type cancelOnWrite struct {
 	mu     sync.Mutex

@@ -26,7 +26,7 @@ func migrateCommand(ctx context.Context, args []string, getenv func(string) stri
 	}
 	cfg.NoMigrate = false
 	logger := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, logger)
+	st, err := openStore(ctx, cfg, logger, false)
 	if err != nil {
 		return err
 	}

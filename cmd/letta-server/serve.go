@@ -29,7 +29,7 @@ import (
 // to cfg.ShutdownTimeout, close the store. started, when not nil, is called
 // with the bound address once the listener is open.
 func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(addr string)) error {
-	st, err := openStore(ctx, cfg, logger)
+	st, err := openStore(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 
 // openStore opens Postgres when a URL is configured, else the SQLite file
 // under the data directory, applying migrations unless told not to.
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, error) {
+// serving claims a SQLite file for this process (sqlite.Options.Serve);
+// one-off commands beside a running server pass false.
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger, serving bool) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
 		st, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Migrate: !cfg.NoMigrate, Logger: logger})
 		if err != nil {
@@ -146,7 +148,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	st, err := sqlite.Open(ctx, cfg.SQLitePath(), sqlite.Options{Migrate: !cfg.NoMigrate, Logger: logger})
+	st, err := sqlite.Open(ctx, cfg.SQLitePath(), sqlite.Options{Migrate: !cfg.NoMigrate, Logger: logger, Serve: serving})
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", cfg.SQLitePath(), err)
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,4 +139,36 @@ func TestLeaseTableSweepsExpired(t *testing.T) {
 	if !lt.renew(fmt.Sprint("agent-", 10*minLeaseSweep-1), "h", now.Add(time.Duration(10*minLeaseSweep-1)*time.Second), time.Second) {
 		t.Errorf("the live lease was swept")
 	}
+}
+
+// TestServeClaimsTheFile: while one Store serves a file, a second serving
+// Open fails with a message naming the rule, and a one-off Open (import,
+// export) still works; after Close another server may start.
+func TestServeClaimsTheFile(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "letta.db")
+	first, err := Open(ctx, path, Options{Migrate: true, Serve: true})
+	if err != nil {
+		t.Fatalf("first server: %v", err)
+	}
+	if second, err := Open(ctx, path, Options{Migrate: true, Serve: true}); err == nil {
+		second.Close()
+		t.Fatal("a second server opened the file that the first serves")
+	} else if !strings.Contains(err.Error(), "another letta-server process is serving") {
+		t.Errorf("second server: %v", err)
+	}
+	oneOff, err := Open(ctx, path, Options{Migrate: true})
+	if err != nil {
+		t.Fatalf("one-off open beside the server: %v", err)
+	}
+	oneOff.Close()
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	next, err := Open(ctx, path, Options{Migrate: true, Serve: true})
+	if err != nil {
+		t.Fatalf("server after the first closed: %v", err)
+	}
+	next.Close()
 }

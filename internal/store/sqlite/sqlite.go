@@ -30,6 +30,10 @@ type Options struct {
 	Migrate bool
 	// Logger receives the store's few log lines; nil discards them.
 	Logger *slog.Logger
+	// Serve claims the file for this process until Close (serve_lock.go):
+	// Open fails while another process serves it. One-off commands beside
+	// a running server (import, export) leave it false.
+	Serve bool
 }
 
 // Store is a store.Store on one SQLite file. A Store made by InTx is bound
@@ -59,9 +63,11 @@ type Store struct {
 	leases   *leaseTable
 	msgCache *messageCache
 	ckpt     *checkpointer
-	txWrites *txMessageWrites // the transaction's message writes; nil outside one
-	inTx     bool
-	logger   *slog.Logger
+	// serveLock is held while this Store serves the file (Options.Serve).
+	serveLock *os.File
+	txWrites  *txMessageWrites // the transaction's message writes; nil outside one
+	inTx      bool
+	logger    *slog.Logger
 }
 
 // readConns is the size of the read pool: a few more than the 2 cores the
@@ -89,6 +95,26 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
+	var serveLock *os.File
+	if opts.Serve {
+		var err error
+		if serveLock, err = lockForServing(path); err != nil {
+			return nil, err
+		}
+	}
+	s, err := open(ctx, path, opts, logger)
+	if err != nil {
+		if serveLock != nil {
+			serveLock.Close()
+		}
+		return nil, err
+	}
+	s.serveLock = serveLock
+	return s, nil
+}
+
+// open is Open after the serving lock.
+func open(ctx context.Context, path string, opts Options, logger *slog.Logger) (*Store, error) {
 	dsn := dataSourceName(path)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -197,7 +223,11 @@ func (s *Store) Close() error {
 	ckptErr := s.ckpt.close()
 	s.rstmts.close()
 	s.stmts.close()
-	return errors.Join(ckptErr, s.readDB.Close(), s.db.Close())
+	err := errors.Join(ckptErr, s.readDB.Close(), s.db.Close())
+	if s.serveLock != nil {
+		s.serveLock.Close() // after the database: the next server may start
+	}
+	return err
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled
