@@ -96,7 +96,7 @@ func (e *Engine) CreateAgent(ctx context.Context, p CreateAgentParams) (*letta.A
 		}
 		for _, id := range p.BlockIDs {
 			if _, err := tx.GetBlock(ctx, id); err != nil {
-				return fmt.Errorf("block %s: %w", id, err)
+				return missing(err, "Block", id)
 			}
 			if !slices.Contains(blockIDs, id) {
 				blockIDs = append(blockIDs, id)
@@ -104,7 +104,7 @@ func (e *Engine) CreateAgent(ctx context.Context, p CreateAgentParams) (*letta.A
 		}
 		for _, id := range p.IdentityIDs {
 			if _, err := tx.GetIdentity(ctx, id); err != nil {
-				return fmt.Errorf("identity %s: %w", id, err)
+				return missing(err, "Identity", id)
 			}
 		}
 		if _, err := tx.CreateAgent(ctx, store.CreateAgentParams{Agent: *a, BlockIDs: blockIDs, ToolIDs: toolIDs, Tags: p.Tags, IdentityIDs: p.IdentityIDs}); err != nil {
@@ -328,7 +328,7 @@ func (e *Engine) agentTools(ctx context.Context, tx store.Store, t letta.AgentTy
 	for _, id := range p.ToolIDs {
 		tool, err := tx.GetTool(ctx, id)
 		if err != nil {
-			return nil, nil, fmt.Errorf("tool %s: %w", id, err)
+			return nil, nil, missing(err, "Tool", id)
 		}
 		add(tool)
 	}

@@ -52,6 +52,26 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Field, e.Message)
 }
 
+// NotFoundError names a resource the request refers to that does not
+// exist (a 404 saying which); it matches store.ErrNotFound.
+type NotFoundError struct {
+	Resource string // "Tool", "Block", "Identity"
+	ID       string
+}
+
+func (e *NotFoundError) Error() string { return e.Resource + " not found: " + e.ID }
+
+func (e *NotFoundError) Unwrap() error { return store.ErrNotFound }
+
+// missing is a NotFoundError for resource and id when err is
+// store.ErrNotFound, else err.
+func missing(err error, resource, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &NotFoundError{Resource: resource, ID: id}
+	}
+	return err
+}
+
 // Config wires an Engine.
 type Config struct {
 	Store            store.Store

@@ -36,6 +36,9 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 		if _, err := tx.UpdateAgent(ctx, a); err != nil {
 			return fmt.Errorf("update agent %s: %w", agentID, err)
 		}
+		if err := checkLinked(ctx, tx, p); err != nil {
+			return err
+		}
 		if p.ToolIDs != nil {
 			if err := tx.SetAgentTools(ctx, agentID, *p.ToolIDs); err != nil {
 				return fmt.Errorf("set tools: %w", err)
@@ -202,6 +205,32 @@ func checkMessageIDs(ctx context.Context, tx store.Store, agentID string, ids []
 	}
 	if own[ids[0]].Role != letta.RoleSystem {
 		return invalid("must start with the agent's system message, not %s (a %s message)", ids[0], own[ids[0]].Role)
+	}
+	return nil
+}
+
+// checkLinked answers a 404 naming the first tool, block or identity the
+// update links that does not exist (the store would only say that a
+// foreign key failed).
+func checkLinked(ctx context.Context, tx store.Store, p UpdateAgentParams) error {
+	lookups := []struct {
+		resource string
+		ids      *[]string
+		get      func(string) error
+	}{
+		{"Tool", p.ToolIDs, func(id string) error { _, err := tx.GetTool(ctx, id); return err }},
+		{"Block", p.BlockIDs, func(id string) error { _, err := tx.GetBlock(ctx, id); return err }},
+		{"Identity", p.IdentityIDs, func(id string) error { _, err := tx.GetIdentity(ctx, id); return err }},
+	}
+	for _, l := range lookups {
+		if l.ids == nil {
+			continue
+		}
+		for _, id := range *l.ids {
+			if err := l.get(id); err != nil {
+				return missing(err, l.resource, id)
+			}
+		}
 	}
 	return nil
 }

@@ -61,3 +61,30 @@ func TestPatchMessageIDsKeepsTheAgentRunnable(t *testing.T) {
 		t.Errorf("message_ids after the next turn = %v", got)
 	}
 }
+
+// TestAgentLinksToMissingResources: creating or updating an agent with a
+// tool, block or identity id that does not exist is a 404 naming it (not
+// the store's foreign-key text), and the update changes nothing.
+func TestAgentLinksToMissingResources(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.liveAgent()
+	for field, resource := range map[string]string{"tool_ids": "Tool", "block_ids": "Block", "identity_ids": "Identity"} {
+		want := resource + " not found: x-nope"
+		r := e.do("POST", "/v1/agents", map[string]any{"model": "openai/gpt-4o-mini", field: []string{"x-nope"}})
+		r.expect(t, http.StatusNotFound)
+		if got := r.detail(t); got != want {
+			t.Errorf("create with %s: detail %q, want %q", field, got, want)
+		}
+		r = e.do("PATCH", "/v1/agents/"+a.ID, map[string]any{field: []string{"x-nope"}, "name": "renamed"})
+		r.expect(t, http.StatusNotFound)
+		if got := r.detail(t); got != want {
+			t.Errorf("update with %s: detail %q, want %q", field, got, want)
+		}
+	}
+	var got letta.Agent
+	e.ok("GET", "/v1/agents/"+a.ID, nil, &got)
+	if got.Name != a.Name || len(got.Tools) != len(a.Tools) || len(got.Blocks) != len(a.Blocks) {
+		t.Errorf("agent changed by failed updates: name %q, %d tools, %d blocks", got.Name, len(got.Tools), len(got.Blocks))
+	}
+}

@@ -130,6 +130,7 @@ func (s *server) classify(err error) (int, any, bool) {
 		fe      fieldErrors
 		limit   *letta.LimitError
 		valErr  *agent.ValidationError
+		missing *agent.NotFoundError
 		pending *agent.PendingApprovalError
 		apiErr  *llm.APIError
 		maxErr  *http.MaxBytesError
@@ -162,6 +163,8 @@ func (s *server) classify(err error) (int, any, bool) {
 		return http.StatusConflict, "Agent is busy with another request; try again once it finishes", true
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, "Conflict: the request clashes with the current state", true
+	case errors.As(err, &missing):
+		return http.StatusNotFound, missing.Error(), false
 	case errors.Is(err, store.ErrNotFound):
 		// The wrapped chain names what was missing ("block block-…: not found").
 		return http.StatusNotFound, "Not found: " + err.Error(), false
