@@ -16,64 +16,61 @@ import (
 // what it read before.
 func TestConcurrentEditsKeepEveryField(t *testing.T) {
 	t.Parallel()
-	for _, ss := range storeServers(t) {
-		t.Run(ss.name, func(t *testing.T) {
-			t.Parallel()
-			e := ss.env(t)
-			a, err := ss.store.CreateAgent(t.Context(), store.CreateAgentParams{Agent: letta.Agent{
-				ID:        letta.NewID(letta.PrefixAgent),
-				Name:      "edited",
-				AgentType: letta.AgentTypeLettaV1,
-				LLMConfig: letta.LLMConfig{Model: "gpt-4o-mini", ModelEndpointType: "openai", ContextWindow: 128000},
-				CreatedAt: letta.Now(),
-				UpdatedAt: letta.Now(),
-			}})
-			if err != nil {
+	forEachStore(t, func(t *testing.T, ss storeServer) {
+		e := ss.env(t)
+		a, err := ss.store.CreateAgent(t.Context(), store.CreateAgentParams{Agent: letta.Agent{
+			ID:        letta.NewID(letta.PrefixAgent),
+			Name:      "edited",
+			AgentType: letta.AgentTypeLettaV1,
+			LLMConfig: letta.LLMConfig{Model: "gpt-4o-mini", ModelEndpointType: "openai", ContextWindow: 128000},
+			CreatedAt: letta.Now(),
+			UpdatedAt: letta.Now(),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b letta.Block
+		e.ok("POST", "/v1/blocks/", map[string]any{"label": "human", "value": "v"}, &b)
+		var id letta.Identity
+		e.ok("POST", "/v1/identities/", map[string]any{"identifier_key": "edited", "name": "n", "identity_type": "user"}, &id)
+
+		for round := range 15 {
+			calls := []call{
+				{"PATCH", ss.url + "/v1/agents/" + a.ID, fmt.Sprintf(`{"name":"name-%d"}`, round)},
+				{"PATCH", ss.url + "/v1/agents/" + a.ID, fmt.Sprintf(`{"description":"description-%d"}`, round)},
+				{"PATCH", ss.url + "/v1/blocks/" + b.ID, fmt.Sprintf(`{"value":"value-%d"}`, round)},
+				{"PATCH", ss.url + "/v1/blocks/" + b.ID, fmt.Sprintf(`{"description":"description-%d"}`, round)},
+				{"PATCH", ss.url + "/v1/identities/" + id.ID, fmt.Sprintf(`{"name":"name-%d"}`, round)},
+				{"PATCH", ss.url + "/v1/identities/" + id.ID, fmt.Sprintf(`{"properties":[{"key":"k%d","value":"v","type":"string"}]}`, round)},
+			}
+			for i, r := range sendAtOnce(t, calls) {
+				if r.status != http.StatusOK {
+					t.Fatalf("round %d: %s %s: %d %s", round, calls[i].method, calls[i].url, r.status, r.body)
+				}
+			}
+			var gotAgent struct{ Name, Description string }
+			e.ok("GET", "/v1/agents/"+a.ID, nil, &gotAgent)
+			if want := fmt.Sprint(round); gotAgent.Name != "name-"+want || gotAgent.Description != "description-"+want {
+				t.Errorf("round %d: agent name %q, description %q: a concurrent edit was lost", round, gotAgent.Name, gotAgent.Description)
+			}
+			var gotBlock struct{ Value, Description string }
+			e.ok("GET", "/v1/blocks/"+b.ID, nil, &gotBlock)
+			if want := fmt.Sprint(round); gotBlock.Value != "value-"+want || gotBlock.Description != "description-"+want {
+				t.Errorf("round %d: block value %q, description %q: a concurrent edit was lost", round, gotBlock.Value, gotBlock.Description)
+			}
+			var gotIdentity letta.Identity
+			r := e.do("GET", "/v1/identities/"+id.ID, nil)
+			r.expect(t, http.StatusOK)
+			if err := json.Unmarshal(r.body, &gotIdentity); err != nil {
 				t.Fatal(err)
 			}
-			var b letta.Block
-			e.ok("POST", "/v1/blocks/", map[string]any{"label": "human", "value": "v"}, &b)
-			var id letta.Identity
-			e.ok("POST", "/v1/identities/", map[string]any{"identifier_key": "edited", "name": "n", "identity_type": "user"}, &id)
-
-			for round := range 15 {
-				calls := []call{
-					{"PATCH", ss.url + "/v1/agents/" + a.ID, fmt.Sprintf(`{"name":"name-%d"}`, round)},
-					{"PATCH", ss.url + "/v1/agents/" + a.ID, fmt.Sprintf(`{"description":"description-%d"}`, round)},
-					{"PATCH", ss.url + "/v1/blocks/" + b.ID, fmt.Sprintf(`{"value":"value-%d"}`, round)},
-					{"PATCH", ss.url + "/v1/blocks/" + b.ID, fmt.Sprintf(`{"description":"description-%d"}`, round)},
-					{"PATCH", ss.url + "/v1/identities/" + id.ID, fmt.Sprintf(`{"name":"name-%d"}`, round)},
-					{"PATCH", ss.url + "/v1/identities/" + id.ID, fmt.Sprintf(`{"properties":[{"key":"k%d","value":"v","type":"string"}]}`, round)},
-				}
-				for i, r := range sendAtOnce(t, calls) {
-					if r.status != http.StatusOK {
-						t.Fatalf("round %d: %s %s: %d %s", round, calls[i].method, calls[i].url, r.status, r.body)
-					}
-				}
-				var gotAgent struct{ Name, Description string }
-				e.ok("GET", "/v1/agents/"+a.ID, nil, &gotAgent)
-				if want := fmt.Sprint(round); gotAgent.Name != "name-"+want || gotAgent.Description != "description-"+want {
-					t.Errorf("round %d: agent name %q, description %q: a concurrent edit was lost", round, gotAgent.Name, gotAgent.Description)
-				}
-				var gotBlock struct{ Value, Description string }
-				e.ok("GET", "/v1/blocks/"+b.ID, nil, &gotBlock)
-				if want := fmt.Sprint(round); gotBlock.Value != "value-"+want || gotBlock.Description != "description-"+want {
-					t.Errorf("round %d: block value %q, description %q: a concurrent edit was lost", round, gotBlock.Value, gotBlock.Description)
-				}
-				var gotIdentity letta.Identity
-				r := e.do("GET", "/v1/identities/"+id.ID, nil)
-				r.expect(t, http.StatusOK)
-				if err := json.Unmarshal(r.body, &gotIdentity); err != nil {
-					t.Fatal(err)
-				}
-				keys := map[string]bool{}
-				for _, p := range gotIdentity.Properties {
-					keys[p.Key] = true
-				}
-				if gotIdentity.Name != fmt.Sprintf("name-%d", round) || len(keys) != round+1 {
-					t.Errorf("round %d: identity name %q, property keys %v (want %d): a concurrent edit was lost", round, gotIdentity.Name, keys, round+1)
-				}
+			keys := map[string]bool{}
+			for _, p := range gotIdentity.Properties {
+				keys[p.Key] = true
 			}
-		})
-	}
+			if gotIdentity.Name != fmt.Sprintf("name-%d", round) || len(keys) != round+1 {
+				t.Errorf("round %d: identity name %q, property keys %v (want %d): a concurrent edit was lost", round, gotIdentity.Name, keys, round+1)
+			}
+		}
+	})
 }

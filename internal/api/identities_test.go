@@ -410,35 +410,32 @@ func TestAgentIdentityLinks(t *testing.T) {
 // of them.
 func TestIdentityUpsertConcurrent(t *testing.T) {
 	t.Parallel()
-	for _, ss := range storeServers(t) {
-		t.Run(ss.name, func(t *testing.T) {
-			t.Parallel()
-			const n = 8
-			calls := make([]call, n)
-			for i := range calls {
-				calls[i] = call{"PUT", ss.url + "/v1/identities/", fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)}
+	forEachStore(t, func(t *testing.T, ss storeServer) {
+		const n = 8
+		calls := make([]call, n)
+		for i := range calls {
+			calls[i] = call{"PUT", ss.url + "/v1/identities/", fmt.Sprintf(`{"identifier_key":"racer","name":"name-%d","identity_type":"user"}`, i)}
+		}
+		resps := sendAtOnce(t, calls)
+		ids := map[string]bool{}
+		for i, r := range resps {
+			if r.status != http.StatusOK {
+				t.Errorf("upsert %d: %d %s", i, r.status, r.body)
+				continue
 			}
-			resps := sendAtOnce(t, calls)
-			ids := map[string]bool{}
-			for i, r := range resps {
-				if r.status != http.StatusOK {
-					t.Errorf("upsert %d: %d %s", i, r.status, r.body)
-					continue
-				}
-				var got letta.Identity
-				if err := json.Unmarshal(r.body, &got); err != nil {
-					t.Fatalf("upsert %d: decode %s: %v", i, r.body, err)
-				}
-				ids[got.ID] = true
+			var got letta.Identity
+			if err := json.Unmarshal(r.body, &got); err != nil {
+				t.Fatalf("upsert %d: decode %s: %v", i, r.body, err)
 			}
-			if len(ids) > 1 {
-				t.Errorf("upserts of one key returned %d identities: %v", len(ids), ids)
-			}
-			var list []letta.Identity
-			ss.env(t).ok("GET", "/v1/identities?identifier_key=racer", nil, &list)
-			if len(list) != 1 || !strings.HasPrefix(list[0].Name, "name-") {
-				t.Fatalf("identities with key racer = %+v, want one", list)
-			}
-		})
-	}
+			ids[got.ID] = true
+		}
+		if len(ids) > 1 {
+			t.Errorf("upserts of one key returned %d identities: %v", len(ids), ids)
+		}
+		var list []letta.Identity
+		ss.env(t).ok("GET", "/v1/identities?identifier_key=racer", nil, &list)
+		if len(list) != 1 || !strings.HasPrefix(list[0].Name, "name-") {
+			t.Fatalf("identities with key racer = %+v, want one", list)
+		}
+	})
 }

@@ -28,6 +28,18 @@ type storeServer struct {
 	url   string
 }
 
+// forEachStore runs test as a parallel subtest for each of storeServers,
+// named after the store.
+func forEachStore(t *testing.T, test func(t *testing.T, ss storeServer)) {
+	t.Helper()
+	for _, ss := range storeServers(t) {
+		t.Run(ss.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, ss)
+		})
+	}
+}
+
 // env returns a client of the server for the test t.
 func (ss storeServer) env(t *testing.T) *env {
 	return &env{t: t, url: ss.url, store: ss.store, client: http.DefaultClient}
@@ -155,70 +167,67 @@ func pick(runs []seededRun, keep func(seededRun) bool) []string {
 
 func TestListRunsFilters(t *testing.T) {
 	t.Parallel()
-	for _, ss := range storeServers(t) {
-		t.Run(ss.name, func(t *testing.T) {
-			t.Parallel()
-			e := ss.env(t)
-			agents, runs := seedRuns(t, ss.store)
-			a, b, c := agents["a"], agents["b"], agents["c"]
-			of := func(names ...string) func(seededRun) bool {
-				return func(r seededRun) bool { return slices.Contains(names, r.agent) }
+	forEachStore(t, func(t *testing.T, ss storeServer) {
+		e := ss.env(t)
+		agents, runs := seedRuns(t, ss.store)
+		a, b, c := agents["a"], agents["b"], agents["c"]
+		of := func(names ...string) func(seededRun) bool {
+			return func(r seededRun) bool { return slices.Contains(names, r.agent) }
+		}
+		isBackground := func(r seededRun) bool { return letta.Deref(r.background) }
+		cases := []struct {
+			name  string
+			query string
+			keep  func(seededRun) bool
+		}{
+			{"no filter", "", func(seededRun) bool { return true }},
+			{"agent_ids repeated", "agent_ids=" + a + "&agent_ids=" + b, of("a", "b")},
+			{"agent_ids comma-separated", "agent_ids=" + c + "," + b, of("b", "c")},
+			{"one agent_ids", "agent_ids=" + c, of("c")},
+			{"agent_id wins over agent_ids", "agent_id=" + c + "&agent_ids=" + a + "&agent_ids=" + b, of("c")},
+			{"unknown agent", "agent_ids=agent-00000000-0000-4000-8000-000000000000", func(seededRun) bool { return false }},
+			{"statuses", "statuses=failed&statuses=cancelled", func(r seededRun) bool {
+				return r.status == letta.RunFailed || r.status == letta.RunCancelled
+			}},
+			{"stop_reason", "stop_reason=max_steps", func(r seededRun) bool { return r.stop == letta.StopMaxSteps }},
+			{"stop_reason nobody has", "stop_reason=tool_rule", func(seededRun) bool { return false }},
+			{"agent_ids and stop_reason", "agent_ids=" + a + "&agent_ids=" + b + "&stop_reason=max_steps", func(r seededRun) bool {
+				return of("a", "b")(r) && r.stop == letta.StopMaxSteps
+			}},
+			{"background", "background=true", isBackground},
+			{"not background (unset counts)", "background=false", func(r seededRun) bool { return !isBackground(r) }},
+			{"background and stop_reason", "background=true&stop_reason=max_steps", func(r seededRun) bool {
+				return isBackground(r) && r.stop == letta.StopMaxSteps
+			}},
+			{"active", "active=true", func(r seededRun) bool { return !letta.RunDone(r.status) }},
+			{"active ignored beside statuses", "active=true&statuses=completed", func(r seededRun) bool { return r.status == letta.RunCompleted }},
+			{"conversation_id matches nothing", "conversation_id=conv-1", func(seededRun) bool { return false }},
+		}
+		for _, tc := range cases {
+			var got []letta.Run
+			e.ok("GET", "/v1/runs/?"+tc.query, nil, &got)
+			want := pick(runs, tc.keep)
+			if diff := cmp.Diff(want, runIDs(got), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
 			}
-			isBackground := func(r seededRun) bool { return letta.Deref(r.background) }
-			cases := []struct {
-				name  string
-				query string
-				keep  func(seededRun) bool
-			}{
-				{"no filter", "", func(seededRun) bool { return true }},
-				{"agent_ids repeated", "agent_ids=" + a + "&agent_ids=" + b, of("a", "b")},
-				{"agent_ids comma-separated", "agent_ids=" + c + "," + b, of("b", "c")},
-				{"one agent_ids", "agent_ids=" + c, of("c")},
-				{"agent_id wins over agent_ids", "agent_id=" + c + "&agent_ids=" + a + "&agent_ids=" + b, of("c")},
-				{"unknown agent", "agent_ids=agent-00000000-0000-4000-8000-000000000000", func(seededRun) bool { return false }},
-				{"statuses", "statuses=failed&statuses=cancelled", func(r seededRun) bool {
-					return r.status == letta.RunFailed || r.status == letta.RunCancelled
-				}},
-				{"stop_reason", "stop_reason=max_steps", func(r seededRun) bool { return r.stop == letta.StopMaxSteps }},
-				{"stop_reason nobody has", "stop_reason=tool_rule", func(seededRun) bool { return false }},
-				{"agent_ids and stop_reason", "agent_ids=" + a + "&agent_ids=" + b + "&stop_reason=max_steps", func(r seededRun) bool {
-					return of("a", "b")(r) && r.stop == letta.StopMaxSteps
-				}},
-				{"background", "background=true", isBackground},
-				{"not background (unset counts)", "background=false", func(r seededRun) bool { return !isBackground(r) }},
-				{"background and stop_reason", "background=true&stop_reason=max_steps", func(r seededRun) bool {
-					return isBackground(r) && r.stop == letta.StopMaxSteps
-				}},
-				{"active", "active=true", func(r seededRun) bool { return !letta.RunDone(r.status) }},
-				{"active ignored beside statuses", "active=true&statuses=completed", func(r seededRun) bool { return r.status == letta.RunCompleted }},
-				{"conversation_id matches nothing", "conversation_id=conv-1", func(seededRun) bool { return false }},
-			}
-			for _, tc := range cases {
-				var got []letta.Run
-				e.ok("GET", "/v1/runs/?"+tc.query, nil, &got)
-				want := pick(runs, tc.keep)
-				if diff := cmp.Diff(want, runIDs(got), cmpopts.EquateEmpty()); diff != "" {
-					t.Errorf("%s: ids mismatch (-want +got):\n%s", tc.name, diff)
-				}
-			}
+		}
 
-			var asc []letta.Run
-			e.ok("GET", "/v1/runs?order=asc&stop_reason=max_steps", nil, &asc)
-			want := pick(runs, func(r seededRun) bool { return r.stop == letta.StopMaxSteps })
-			slices.Reverse(want)
-			if diff := cmp.Diff(want, runIDs(asc)); diff != "" {
-				t.Errorf("order=asc: ids mismatch (-want +got):\n%s", diff)
-			}
+		var asc []letta.Run
+		e.ok("GET", "/v1/runs?order=asc&stop_reason=max_steps", nil, &asc)
+		want := pick(runs, func(r seededRun) bool { return r.stop == letta.StopMaxSteps })
+		slices.Reverse(want)
+		if diff := cmp.Diff(want, runIDs(asc)); diff != "" {
+			t.Errorf("order=asc: ids mismatch (-want +got):\n%s", diff)
+		}
 
-			var active []letta.Run
-			e.ok("GET", "/v1/runs/active?agent_ids="+b+"&agent_ids="+c+"&background=true", nil, &active)
-			if diff := cmp.Diff(pick(runs, func(r seededRun) bool {
-				return of("b", "c")(r) && isBackground(r) && !letta.RunDone(r.status)
-			}), runIDs(active), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("active runs: ids mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+		var active []letta.Run
+		e.ok("GET", "/v1/runs/active?agent_ids="+b+"&agent_ids="+c+"&background=true", nil, &active)
+		if diff := cmp.Diff(pick(runs, func(r seededRun) bool {
+			return of("b", "c")(r) && isBackground(r) && !letta.RunDone(r.status)
+		}), runIDs(active), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("active runs: ids mismatch (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestListRunsPagesFiltered walks a filtered list two at a time, as the
@@ -226,40 +235,37 @@ func TestListRunsFilters(t *testing.T) {
 // matching runs, none twice, none missed.
 func TestListRunsPagesFiltered(t *testing.T) {
 	t.Parallel()
-	for _, ss := range storeServers(t) {
-		t.Run(ss.name, func(t *testing.T) {
-			t.Parallel()
-			e := ss.env(t)
-			agents, runs := seedRuns(t, ss.store)
-			filter := "agent_ids=" + agents["a"] + "&agent_ids=" + agents["b"] + "&statuses=completed&statuses=running"
-			want := pick(runs, func(r seededRun) bool {
-				return (r.agent == "a" || r.agent == "b") && (r.status == letta.RunCompleted || r.status == letta.RunRunning)
-			})
-			got := []string{}
-			after := ""
-			for range len(runs) + 1 {
-				var page []letta.Run
-				e.ok("GET", "/v1/runs?limit=2&"+filter+after, nil, &page)
-				if len(page) == 0 {
-					break
-				}
-				if len(page) > 2 {
-					t.Fatalf("page of %d runs with limit=2", len(page))
-				}
-				got = append(got, runIDs(page)...)
-				after = "&after=" + page[len(page)-1].ID
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("walked ids mismatch (-want +got):\n%s", diff)
-			}
-			// A page before a cursor, too.
-			var before []letta.Run
-			e.ok("GET", "/v1/runs?"+filter+"&before="+want[3], nil, &before)
-			if diff := cmp.Diff(want[:3], runIDs(before)); diff != "" {
-				t.Errorf("before: ids mismatch (-want +got):\n%s", diff)
-			}
+	forEachStore(t, func(t *testing.T, ss storeServer) {
+		e := ss.env(t)
+		agents, runs := seedRuns(t, ss.store)
+		filter := "agent_ids=" + agents["a"] + "&agent_ids=" + agents["b"] + "&statuses=completed&statuses=running"
+		want := pick(runs, func(r seededRun) bool {
+			return (r.agent == "a" || r.agent == "b") && (r.status == letta.RunCompleted || r.status == letta.RunRunning)
 		})
-	}
+		got := []string{}
+		after := ""
+		for range len(runs) + 1 {
+			var page []letta.Run
+			e.ok("GET", "/v1/runs?limit=2&"+filter+after, nil, &page)
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 2 {
+				t.Fatalf("page of %d runs with limit=2", len(page))
+			}
+			got = append(got, runIDs(page)...)
+			after = "&after=" + page[len(page)-1].ID
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("walked ids mismatch (-want +got):\n%s", diff)
+		}
+		// A page before a cursor, too.
+		var before []letta.Run
+		e.ok("GET", "/v1/runs?"+filter+"&before="+want[3], nil, &before)
+		if diff := cmp.Diff(want[:3], runIDs(before)); diff != "" {
+			t.Errorf("before: ids mismatch (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestListRunsRejectsBadFilters(t *testing.T) {

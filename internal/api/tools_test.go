@@ -351,38 +351,35 @@ func TestClientSideTool(t *testing.T) {
 // store, all succeed and leave one tool.
 func TestToolUpsertConcurrent(t *testing.T) {
 	t.Parallel()
-	for _, ss := range storeServers(t) {
-		t.Run(ss.name, func(t *testing.T) {
-			t.Parallel()
-			calls := make([]call, 8)
-			for i := range calls {
-				src := strings.Replace(diceSource, "Roll a die", fmt.Sprintf("Roll die %d", i), 1)
-				raw, err := json.Marshal(map[string]any{"source_code": src})
-				if err != nil {
-					t.Fatal(err)
-				}
-				calls[i] = call{"PUT", ss.url + "/v1/tools/", string(raw)}
+	forEachStore(t, func(t *testing.T, ss storeServer) {
+		calls := make([]call, 8)
+		for i := range calls {
+			src := strings.Replace(diceSource, "Roll a die", fmt.Sprintf("Roll die %d", i), 1)
+			raw, err := json.Marshal(map[string]any{"source_code": src})
+			if err != nil {
+				t.Fatal(err)
 			}
-			ids := map[string]bool{}
-			for i, r := range sendAtOnce(t, calls) {
-				if r.status != http.StatusOK {
-					t.Errorf("upsert %d: %d %s", i, r.status, r.body)
-					continue
-				}
-				var got wireTool
-				if err := json.Unmarshal(r.body, &got); err != nil {
-					t.Fatalf("upsert %d: decode %s: %v", i, r.body, err)
-				}
-				ids[got.ID] = true
+			calls[i] = call{"PUT", ss.url + "/v1/tools/", string(raw)}
+		}
+		ids := map[string]bool{}
+		for i, r := range sendAtOnce(t, calls) {
+			if r.status != http.StatusOK {
+				t.Errorf("upsert %d: %d %s", i, r.status, r.body)
+				continue
 			}
-			if len(ids) > 1 {
-				t.Errorf("upserts of one name returned %d tools: %v", len(ids), ids)
+			var got wireTool
+			if err := json.Unmarshal(r.body, &got); err != nil {
+				t.Fatalf("upsert %d: decode %s: %v", i, r.body, err)
 			}
-			var list []wireTool
-			ss.env(t).ok("GET", "/v1/tools?name=roll_dice", nil, &list)
-			if len(list) != 1 {
-				t.Fatalf("tools named roll_dice = %+v, want one", list)
-			}
-		})
-	}
+			ids[got.ID] = true
+		}
+		if len(ids) > 1 {
+			t.Errorf("upserts of one name returned %d tools: %v", len(ids), ids)
+		}
+		var list []wireTool
+		ss.env(t).ok("GET", "/v1/tools?name=roll_dice", nil, &list)
+		if len(list) != 1 {
+			t.Fatalf("tools named roll_dice = %+v, want one", list)
+		}
+	})
 }
