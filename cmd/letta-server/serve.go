@@ -39,13 +39,6 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 		}
 	}()
 
-	// Runs left active by a previous process can no longer finish.
-	if n, err := st.MarkInterruptedRuns(ctx); err != nil {
-		logger.Warn("mark interrupted runs", slog.Any("error", err))
-	} else if n > 0 {
-		logger.Info("marked interrupted runs failed", slog.Int("runs", n))
-	}
-
 	enabled, err := providers(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -89,6 +82,17 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	// Runs left active by a process that is gone can no longer finish. On
+	// SQLite this process is the only one: every active run is such a run.
+	// On Postgres other replicas may be running or queueing theirs, so
+	// only runs old enough and without a lease on their agent count, and a
+	// sweep finds those of a replica that dies later.
+	if st.Backend() == store.BackendPostgres {
+		markInterruptedRuns(ctx, st, time.Now().Add(-engine.OrphanAge()), logger)
+		go sweepInterruptedRuns(ctx, st, engine.OrphanAge(), logger)
+	} else {
+		markInterruptedRuns(ctx, st, time.Now(), logger)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -206,4 +210,29 @@ func providers(ctx context.Context, cfg Config, logger *slog.Logger) ([]llm.Prov
 		ps = append(ps, p)
 	}
 	return ps, nil
+}
+
+// markInterruptedRuns fails the runs no live process can finish (see
+// store.RunStore.MarkInterruptedRuns).
+func markInterruptedRuns(ctx context.Context, st store.Store, createdBefore time.Time, logger *slog.Logger) {
+	if n, err := st.MarkInterruptedRuns(ctx, createdBefore); err != nil {
+		logger.Warn("mark interrupted runs", slog.Any("error", err))
+	} else if n > 0 {
+		logger.Info("marked interrupted runs failed", slog.Int("runs", n))
+	}
+}
+
+// sweepInterruptedRuns marks interrupted runs every orphanAge until ctx
+// ends: a replica that dies leaves its runs active.
+func sweepInterruptedRuns(ctx context.Context, st store.Store, orphanAge time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(orphanAge)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			markInterruptedRuns(ctx, st, time.Now().Add(-orphanAge), logger)
+		}
+	}
 }

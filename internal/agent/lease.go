@@ -21,6 +21,11 @@ const (
 	leasePoll  = 50 * time.Millisecond
 )
 
+// OrphanAge is how old an active run must be, with no turn lease on its
+// agent, for no live process to be running or waiting for it: the longest
+// wait for a turn plus two lease lifetimes (a lost renewal, clock skew).
+func (e *Engine) OrphanAge() time.Duration { return e.cfg.TurnWaitTimeout + 2*leaseTTL }
+
 // acquireTurn takes the agent's turn lease, waiting up to TurnWaitTimeout, and
 // keeps it renewed until release is called. The returned context is
 // cancelled if the lease is lost.

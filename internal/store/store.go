@@ -285,9 +285,12 @@ type RunStore interface {
 	ListRuns(ctx context.Context, p ListRunsParams) ([]*letta.Run, error)
 	// DeleteRun removes the run; its messages and steps stay. ErrNotFound.
 	DeleteRun(ctx context.Context, id string) error
-	// MarkInterruptedRuns fails every run still created or running (see
-	// letta.Run.MarkInterrupted) and returns how many; called at start-up.
-	MarkInterruptedRuns(ctx context.Context) (int, error)
+	// MarkInterruptedRuns fails (see letta.Run.MarkInterrupted) every run
+	// still created or running that was created before createdBefore and
+	// whose agent holds no unexpired turn lease: no live process runs or
+	// waits for its turn. It returns how many; called at start-up and
+	// periodically (a replica that died leaves its runs active).
+	MarkInterruptedRuns(ctx context.Context, createdBefore time.Time) (int, error)
 }
 
 // ListRunsParams filters ListRuns. Empty fields do not filter.

@@ -120,14 +120,17 @@ func runFilter(p store.ListRunsParams) filter {
 	return f
 }
 
-// MarkInterruptedRuns sets every run still created or running to failed
-// (stop reason "error", completed now) and returns how many it changed.
-// Call it at server start, when no turn of this server can be running.
-func (s *Store) MarkInterruptedRuns(ctx context.Context) (int, error) {
-	const q = `SELECT ` + runColumns + ` FROM runs WHERE status IN ('created', 'running') FOR UPDATE`
+// MarkInterruptedRuns sets to failed (stop reason "error", completed now)
+// every run still created or running, created before createdBefore, whose
+// agent holds no unexpired turn lease, and returns how many it changed.
+func (s *Store) MarkInterruptedRuns(ctx context.Context, createdBefore time.Time) (int, error) {
+	// SKIP LOCKED: a run locked now is being finished or cancelled.
+	const q = `SELECT ` + runColumns + ` FROM runs WHERE status IN ('created', 'running') AND created_at < $1
+		AND NOT EXISTS (SELECT 1 FROM agent_leases l WHERE l.agent_id = runs.agent_id AND l.expires_at > clock_timestamp())
+		FOR UPDATE OF runs SKIP LOCKED`
 	n := 0
 	err := s.transact(ctx, func(tx *Store) error {
-		rows, err := tx.q.Query(ctx, q)
+		rows, err := tx.q.Query(ctx, q, createdBefore)
 		if err != nil {
 			return interpretError(err)
 		}

@@ -72,6 +72,14 @@ func (t *leaseTable) renew(agentID, holder string, now time.Time, ttl time.Durat
 	return true
 }
 
+// held reports whether someone holds an unexpired lease on the agent.
+func (t *leaseTable) held(agentID string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.byAgent[agentID]
+	return ok && now.Before(l.expires)
+}
+
 // release drops the lease if holder has it.
 func (t *leaseTable) release(agentID, holder string) {
 	t.mu.Lock()

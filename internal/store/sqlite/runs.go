@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
@@ -139,10 +140,11 @@ func runFilter(p store.ListRunsParams) query {
 
 const activeRunIDsSQL = `SELECT id FROM runs WHERE status IN (?, ?)`
 
-// MarkInterruptedRuns sets every run still created or running to failed
-// (stop reason "error", completed now) and returns how many it changed.
-// Call it at server start, when no turn of this server can be running.
-func (s *Store) MarkInterruptedRuns(ctx context.Context) (int, error) {
+// MarkInterruptedRuns sets to failed (stop reason "error", completed now)
+// every run still created or running, created before createdBefore, whose
+// agent holds no unexpired turn lease, and returns how many it changed.
+func (s *Store) MarkInterruptedRuns(ctx context.Context, createdBefore time.Time) (int, error) {
+	now := time.Now()
 	n := 0
 	err := s.InTx(ctx, func(txs store.Store) error {
 		tx := txs.(*Store)
@@ -154,6 +156,9 @@ func (s *Store) MarkInterruptedRuns(ctx context.Context) (int, error) {
 			r, err := tx.GetRun(ctx, id)
 			if err != nil {
 				return err
+			}
+			if !r.CreatedAt.Before(createdBefore) || s.leases.held(r.AgentID, now) {
+				continue
 			}
 			r.MarkInterrupted(letta.Now())
 			if err := tx.UpdateRun(ctx, r); err != nil {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -185,7 +186,19 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 		for _, r := range []*letta.Run{done, running, created} {
 			must(t, "CreateRun", s.CreateRun(ctx, r))
 		}
-		n, err := s.MarkInterruptedRuns(ctx)
+		// Not marked: a run of an agent whose turn lease is held (a live
+		// process runs or waits for it), and one created after the cutoff.
+		busy := plainAgent(ctx, t, s, c, "busy")
+		leased := newRun(c, busy.ID, letta.RunRunning)
+		must(t, "CreateRun", s.CreateRun(ctx, leased))
+		if ok, err := s.AcquireLease(ctx, busy.ID, "live-holder", time.Minute); err != nil || !ok {
+			t.Fatalf("AcquireLease = %v, %v", ok, err)
+		}
+		cutoff := c.now()
+		late := newRun(c, a.ID, letta.RunRunning)
+		must(t, "CreateRun", s.CreateRun(ctx, late))
+
+		n, err := s.MarkInterruptedRuns(ctx, cutoff)
 		must(t, "MarkInterruptedRuns", err)
 		if n != 2 {
 			t.Errorf("MarkInterruptedRuns = %d, want 2", n)
@@ -206,10 +219,22 @@ func testRuns(t *testing.T, newStore newStoreFunc) {
 		if diff := cmp.Diff(done, got, cmpOpts); diff != "" {
 			t.Errorf("finished run changed (-want +got):\n%s", diff)
 		}
-		n, err = s.MarkInterruptedRuns(ctx)
+		for _, r := range []*letta.Run{leased, late} {
+			got, err := s.GetRun(ctx, r.ID)
+			must(t, "GetRun", err)
+			if got.Status != letta.RunRunning {
+				t.Errorf("run %s (leased agent or after the cutoff) marked %s", r.ID, got.Status)
+			}
+		}
+		n, err = s.MarkInterruptedRuns(ctx, cutoff)
 		must(t, "MarkInterruptedRuns again", err)
 		if n != 0 {
 			t.Errorf("second MarkInterruptedRuns = %d, want 0", n)
+		}
+		// Once the lease is gone, the leased agent's run is interrupted too.
+		must(t, "ReleaseLease", s.ReleaseLease(ctx, busy.ID, "live-holder"))
+		if n, err = s.MarkInterruptedRuns(ctx, cutoff); err != nil || n != 1 {
+			t.Errorf("MarkInterruptedRuns after the lease's release = %d, %v; want 1", n, err)
 		}
 	})
 }
