@@ -244,6 +244,10 @@ type SendParams struct {
 	// client_tools): offered to the model; a call to one pauses the turn
 	// like an approval until the client posts its return.
 	ClientTools []ClientTool
+	// TurnWait overrides Config.TurnWaitTimeout for this send (0: the
+	// engine's): a run in the background waits its turn longer than a
+	// client holding a request open.
+	TurnWait time.Duration
 }
 
 // ClientTool is one client-side tool schema.

@@ -19,6 +19,8 @@ const (
 	leaseRenew = 5 * time.Second
 	leaseWait  = 10 * time.Second
 	leasePoll  = 50 * time.Millisecond
+	// maxLeasePoll bounds the slowed-down poll of a long wait.
+	maxLeasePoll = time.Second
 )
 
 // OrphanAge is how old an active run must be, with no turn lease on its
@@ -26,12 +28,15 @@ const (
 // wait for a turn plus two lease lifetimes (a lost renewal, clock skew).
 func (e *Engine) OrphanAge() time.Duration { return e.cfg.TurnWaitTimeout + 2*leaseTTL }
 
-// acquireTurn takes the agent's turn lease, waiting up to TurnWaitTimeout, and
-// keeps it renewed until release is called. The returned context is
-// cancelled if the lease is lost.
-func (e *Engine) acquireTurn(ctx context.Context, agentID string) (context.Context, func(), error) {
+// acquireTurn takes the agent's turn lease, waiting up to wait, and keeps
+// it renewed until release is called. The returned context is cancelled if
+// the lease is lost. Past leaseWait the poll slows down (to maxLeasePoll),
+// so that long waits (runs in the background) cost the database little.
+func (e *Engine) acquireTurn(ctx context.Context, agentID string, wait time.Duration) (context.Context, func(), error) {
 	holder := letta.NewID("turn")
-	deadline := time.Now().Add(e.cfg.TurnWaitTimeout)
+	start := time.Now()
+	deadline := start.Add(wait)
+	poll := leasePoll
 	for {
 		ok, err := e.cfg.Store.AcquireLease(ctx, agentID, holder, leaseTTL)
 		if err != nil {
@@ -46,7 +51,10 @@ func (e *Engine) acquireTurn(ctx context.Context, agentID string) (context.Conte
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
-		case <-time.After(leasePoll):
+		case <-time.After(poll):
+		}
+		if time.Since(start) > leaseWait {
+			poll = min(poll+poll/4, maxLeasePoll)
 		}
 	}
 	turnCtx, cancel := context.WithCancel(ctx)

@@ -14,7 +14,7 @@ import (
 // holds) the agent's turn, so it never cuts into a running turn. It returns
 // the agent as stored afterwards.
 func (e *Engine) ResetMessages(ctx context.Context, agentID string, addDefaults bool) (*letta.Agent, error) {
-	turnCtx, release, err := e.acquireTurn(ctx, agentID)
+	turnCtx, release, err := e.acquireTurn(ctx, agentID, e.cfg.TurnWaitTimeout)
 	if err != nil {
 		return nil, err
 	}

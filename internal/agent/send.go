@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ func (e *Engine) Send(ctx context.Context, agentID string, p SendParams, sink Si
 	}
 	// An unknown agent fails here with store.ErrNotFound: a lease names
 	// an existing agent.
-	turnCtx, release, err := e.acquireTurn(ctx, agentID)
+	turnCtx, release, err := e.acquireTurn(ctx, agentID, cmp.Or(p.TurnWait, e.cfg.TurnWaitTimeout))
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cancelled while waiting for the agent's turn, which never

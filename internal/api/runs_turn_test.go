@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/letta-server/letta-server/internal/agent"
+	"github.com/letta-server/letta-server/internal/api"
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/llm/llmtest"
 )
@@ -317,5 +319,29 @@ func TestCancelQueuedTurn(t *testing.T) {
 		if waiting.Status != letta.RunCancelled {
 			t.Errorf("%s: queued run = %+v", path, waiting)
 		}
+	}
+}
+
+// TestBackgroundRunWaitsForABusyAgent: an async run sent while the agent's
+// turn outlasts a request's wait for it (here 300 ms) is queued and
+// completes after that turn, while a sync send in its place is refused
+// (409) once the wait is up.
+func TestBackgroundRunWaitsForABusyAgent(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(c *api.Config) {
+		c.Engine = agent.New(agent.Config{Store: c.Store, Models: c.Models, Logger: c.Logger, TurnWaitTimeout: 300 * time.Millisecond})
+	})
+	a := e.liveAgent()
+	e.llm.Enqueue(llmtest.Delayed(1500*time.Millisecond, llmtest.Text("slow first")), llmtest.Text("queued answer"))
+	first := e.postInBackground("/v1/agents/"+a.ID+"/messages", map[string]any{"input": "first"})
+	e.activeRun(a.ID)
+	queued := e.startRun(a.ID, map[string]any{"input": "second"})
+	e.do("POST", "/v1/agents/"+a.ID+"/messages", map[string]any{"input": "impatient"}).expect(t, http.StatusConflict)
+	if r := <-first; r.status != http.StatusOK {
+		t.Fatalf("first turn: %d %s", r.status, r.body)
+	}
+	run := e.waitRun(queued.ID, runEnded)
+	if run.Status != letta.RunCompleted || letta.Deref(run.StopReason) != letta.StopEndTurn {
+		t.Fatalf("queued async run ended %s (%v): %+v", run.Status, letta.Deref(run.StopReason), run.Metadata)
 	}
 }
