@@ -73,7 +73,7 @@ func TestStartOnPostgresSparesLiveReplicasRuns(t *testing.T) {
 	}
 	sweepCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	go sweepInterruptedRuns(sweepCtx, st, 50*time.Millisecond, slog.New(slog.DiscardHandler))
+	go sweepInterruptedRuns(sweepCtx, st, 50*time.Millisecond, 50*time.Millisecond, slog.New(slog.DiscardHandler))
 	for {
 		got, err := st.GetRun(ctx, liveRun)
 		if err != nil {

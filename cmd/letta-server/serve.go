@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 	// sweep finds those of a replica that dies later.
 	if st.Backend() == store.BackendPostgres {
 		markInterruptedRuns(ctx, st, time.Now().Add(-engine.OrphanAge()), logger)
-		go sweepInterruptedRuns(ctx, st, engine.OrphanAge(), logger)
+		go sweepInterruptedRuns(ctx, st, time.Minute, engine.OrphanAge(), logger)
 	} else {
 		markInterruptedRuns(ctx, st, time.Now(), logger)
 	}
@@ -222,10 +222,10 @@ func markInterruptedRuns(ctx context.Context, st store.Store, createdBefore time
 	}
 }
 
-// sweepInterruptedRuns marks interrupted runs every orphanAge until ctx
-// ends: a replica that dies leaves its runs active.
-func sweepInterruptedRuns(ctx context.Context, st store.Store, orphanAge time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(orphanAge)
+// sweepInterruptedRuns marks interrupted runs older than orphanAge every
+// period until ctx ends: a replica that dies leaves its runs active.
+func sweepInterruptedRuns(ctx context.Context, st store.Store, period, orphanAge time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {

@@ -23,10 +23,19 @@ const (
 	maxLeasePoll = time.Second
 )
 
+// BackgroundTurnWait is how long a run in the background (async, or a
+// background stream) waits for its agent's turn (SendParams.TurnWait): it
+// is queued behind the agent's other turns, which with a real model often
+// take longer than a request's wait; a cancel ends the wait.
+const BackgroundTurnWait = 10 * time.Minute
+
 // OrphanAge is how old an active run must be, with no turn lease on its
 // agent, for no live process to be running or waiting for it: the longest
-// wait for a turn plus two lease lifetimes (a lost renewal, clock skew).
-func (e *Engine) OrphanAge() time.Duration { return e.cfg.TurnWaitTimeout + 2*leaseTTL }
+// wait for a turn (a background run's) plus two lease lifetimes (a lost
+// renewal, clock skew).
+func (e *Engine) OrphanAge() time.Duration {
+	return max(e.cfg.TurnWaitTimeout, BackgroundTurnWait) + 2*leaseTTL
+}
 
 // acquireTurn takes the agent's turn lease, waiting up to wait, and keeps
 // it renewed until release is called. The returned context is cancelled if

@@ -74,12 +74,6 @@ func validCallbackURL(u string) bool {
 	return err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != ""
 }
 
-// backgroundTurnWait is how long a run in the background (async, or a
-// background stream) waits for its agent's turn: it is queued behind the
-// agent's other turns, which with a real model often take longer than a
-// request's wait; a cancel ends the wait.
-const backgroundTurnWait = 15 * time.Minute
-
 // executeRun takes the run's turn in the background and records its
 // outcome, then calls the run's callback_url.
 func (s *server) executeRun(ctx context.Context, eng *agent.Engine, run *letta.Run, p agent.SendParams) {
@@ -87,7 +81,7 @@ func (s *server) executeRun(ctx context.Context, eng *agent.Engine, run *letta.R
 	if stored, err := s.cfg.Store.GetRun(ctx, run.ID); err == nil && stored.Status == letta.RunCancelled {
 		return // cancelled before it started
 	}
-	p.TurnWait = backgroundTurnWait
+	p.TurnWait = agent.BackgroundTurnWait
 	_, _ = s.takeRunTurn(ctx, eng, run, p, nil)
 	if run.CallbackURL != nil {
 		s.sendCallback(ctx, run)

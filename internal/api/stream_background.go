@@ -50,7 +50,7 @@ func (s *server) executeBackgroundStream(ctx context.Context, r *http.Request, e
 		s.runs.remove(backgroundStreamKey(run.ID))
 	}()
 	sink := &chunkSink{chunks: chunks, runID: run.ID, types: p.IncludeReturnMessageTypes}
-	p.TurnWait = backgroundTurnWait
+	p.TurnWait = agent.BackgroundTurnWait
 	resp, err := s.takeRunTurn(ctx, eng, run, p, sink)
 	if err == nil {
 		resp = wireResponse(resp, nil)
