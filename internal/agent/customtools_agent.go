@@ -19,7 +19,7 @@ var ErrToolNotAttached = errors.New("tool is not attached to the agent")
 func (e *Engine) SetToolApproval(ctx context.Context, agentID, toolName string, requires bool) (*letta.Agent, error) {
 	var out *letta.Agent
 	err := e.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		a, err := lockedAgent(ctx, tx, agentID)
+		a, err := store.Locked(ctx, tx, store.AgentRow, agentID, tx.GetAgent)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 	}
 	var updated *letta.Agent
 	err := e.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		a, err := lockedAgent(ctx, tx, agentID)
+		a, err := store.Locked(ctx, tx, store.AgentRow, agentID, tx.GetAgent)
 		if err != nil {
 			return fmt.Errorf("load agent %s: %w", agentID, err)
 		}
@@ -33,11 +33,11 @@ func (e *Engine) UpdateAgent(ctx context.Context, agentID string, p UpdateAgentP
 				return err
 			}
 		}
-		if _, err := tx.UpdateAgent(ctx, a); err != nil {
-			return fmt.Errorf("update agent %s: %w", agentID, err)
-		}
 		if err := checkLinked(ctx, tx, p); err != nil {
 			return err
+		}
+		if _, err := tx.UpdateAgent(ctx, a); err != nil {
+			return fmt.Errorf("update agent %s: %w", agentID, err)
 		}
 		if p.ToolIDs != nil {
 			if err := tx.SetAgentTools(ctx, agentID, *p.ToolIDs); err != nil {
@@ -160,16 +160,6 @@ func recompileSystem(ctx context.Context, tx store.Store, a *letta.Agent) error 
 		return fmt.Errorf("update system message: %w", err)
 	}
 	return nil
-}
-
-// lockedAgent locks the agent's row for the rest of tx, then reads it: a
-// change written from what it read cannot undo one committed meanwhile
-// (a turn's messages, another edit).
-func lockedAgent(ctx context.Context, tx store.Store, agentID string) (*letta.Agent, error) {
-	if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
-		return nil, err
-	}
-	return tx.GetAgent(ctx, agentID)
 }
 
 // checkMessageIDs refuses an in-context list the agent could not run on:

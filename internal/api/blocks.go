@@ -152,10 +152,7 @@ func (s *server) editBlock(w http.ResponseWriter, r *http.Request, load func(sto
 		// Locked, then read again: the edit must not undo a change
 		// committed since load read it (a memory tool's, another PATCH's).
 		id := b.ID
-		if err := tx.Lock(r.Context(), store.BlockRow, id); err != nil {
-			return notFound(err, "Block", id)
-		}
-		if b, err = tx.GetBlock(r.Context(), id); err != nil {
+		if b, err = store.Locked(r.Context(), tx, store.BlockRow, id, tx.GetBlock); err != nil {
 			return notFound(err, "Block", id)
 		}
 		oldLabel := b.Label

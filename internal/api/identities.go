@@ -179,7 +179,7 @@ func (s *server) upsertIdentity(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if existing, err = lockedIdentity(ctx, tx, existing.ID); err != nil {
+		if existing, err = store.Locked(ctx, tx, store.IdentityRow, existing.ID, tx.GetIdentity); err != nil {
 			return err
 		}
 		existing.Name = *req.Name
@@ -258,7 +258,7 @@ func (s *server) updateIdentity(w http.ResponseWriter, r *http.Request) error {
 func (s *server) editIdentity(ctx context.Context, id, actor string, edit func(tx store.Store, i *letta.Identity) error) (*letta.Identity, error) {
 	var out *letta.Identity
 	err := s.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		i, err := lockedIdentity(ctx, tx, id)
+		i, err := store.Locked(ctx, tx, store.IdentityRow, id, tx.GetIdentity)
 		if err != nil {
 			return notFound(err, "Identity", id)
 		}
@@ -454,13 +454,4 @@ func (s *server) relinkIdentity(r *http.Request, actor string, attach bool, id s
 		return nil
 	})
 	return err
-}
-
-// lockedIdentity locks the identity's row for the rest of tx, then reads
-// it, so an edit of what it read cannot undo one committed meanwhile.
-func lockedIdentity(ctx context.Context, tx store.Store, id string) (*letta.Identity, error) {
-	if err := tx.Lock(ctx, store.IdentityRow, id); err != nil {
-		return nil, err
-	}
-	return tx.GetIdentity(ctx, id)
 }

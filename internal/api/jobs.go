@@ -116,9 +116,6 @@ func (s *server) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if letta.RunDone(run.Status) {
-		return alreadyEnded("Job", run)
-	}
 	if cancelled, err := s.cancelRun(r, run); err != nil {
 		return err
 	} else if !cancelled {

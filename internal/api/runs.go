@@ -197,10 +197,7 @@ func (s *server) removeRun(r *http.Request, run *letta.Run, resource string) err
 func (s *server) cancelRun(r *http.Request, run *letta.Run) (cancelled bool, err error) {
 	ctx := r.Context()
 	err = s.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.Lock(ctx, store.RunRow, run.ID); err != nil {
-			return err
-		}
-		stored, err := tx.GetRun(ctx, run.ID)
+		stored, err := store.Locked(ctx, tx, store.RunRow, run.ID, tx.GetRun)
 		if err != nil {
 			return err
 		}
@@ -232,9 +229,6 @@ func (s *server) cancelOneRun(w http.ResponseWriter, r *http.Request) error {
 	run, err := s.loadRun(r)
 	if err != nil {
 		return err
-	}
-	if letta.RunDone(run.Status) {
-		return alreadyEnded("Run", run)
 	}
 	if cancelled, err := s.cancelRun(r, run); err != nil {
 		return err

@@ -89,10 +89,11 @@ func (s *server) recordOutcome(ctx context.Context, run *letta.Run, resp *letta.
 	return s.cfg.Store.InTx(ctx, func(tx store.Store) error {
 		// A cancellation recorded in the store wins over the turn's own
 		// outcome; the lock keeps one from landing between read and write.
-		if err := tx.Lock(ctx, store.RunRow, run.ID); err != nil {
+		stored, err := store.Locked(ctx, tx, store.RunRow, run.ID, tx.GetRun)
+		if err != nil {
 			return err
 		}
-		if stored, err := tx.GetRun(ctx, run.ID); err == nil && stored.Status == letta.RunCancelled {
+		if stored.Status == letta.RunCancelled {
 			cancelled = true
 		}
 		finishRun(run, resp, turnErr, cancelled, types)

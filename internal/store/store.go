@@ -89,6 +89,17 @@ const (
 	RunRow      RowKind = "runs"
 )
 
+// Locked locks the row of kind with this id for the rest of tx (see
+// Store.Lock), then reads it with get, one of tx's getters: what a
+// read-modify-write then writes cannot undo a change committed meanwhile.
+func Locked[T any](ctx context.Context, tx Store, kind RowKind, id string, get func(context.Context, string) (T, error)) (T, error) {
+	if err := tx.Lock(ctx, kind, id); err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(ctx, id)
+}
+
 // AgentStore keeps agents and their links to blocks, tools and tags.
 type AgentStore interface {
 	// CreateAgent inserts the agent (its scalar fields, ToolRules, MessageIDs,

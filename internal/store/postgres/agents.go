@@ -344,7 +344,7 @@ func (s *Store) SetAgentMessageIDs(ctx context.Context, agentID string, ids []st
 // SetAgentTags replaces the agent's tags. ErrNotFound.
 func (s *Store) SetAgentTags(ctx context.Context, agentID string, tags []string) error {
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.lockAgent(ctx, agentID); err != nil {
+		if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
 			return err
 		}
 		if _, err := tx.q.Exec(ctx, `DELETE FROM agent_tags WHERE agent_id = $1`, agentID); err != nil {
@@ -362,7 +362,7 @@ func (s *Store) SetAgentTags(ctx context.Context, agentID string, tags []string)
 // ErrNotFound for an unknown agent or block.
 func (s *Store) SetAgentBlocks(ctx context.Context, agentID string, blockIDs []string) error {
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.lockAgent(ctx, agentID); err != nil {
+		if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
 			return err
 		}
 		if _, err := tx.q.Exec(ctx, `DELETE FROM agent_blocks WHERE agent_id = $1`, agentID); err != nil {
@@ -380,7 +380,7 @@ func (s *Store) SetAgentBlocks(ctx context.Context, agentID string, blockIDs []s
 // ErrNotFound for an unknown agent or tool.
 func (s *Store) SetAgentTools(ctx context.Context, agentID string, toolIDs []string) error {
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.lockAgent(ctx, agentID); err != nil {
+		if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
 			return err
 		}
 		if _, err := tx.q.Exec(ctx, `DELETE FROM agent_tools WHERE agent_id = $1`, agentID); err != nil {
@@ -406,7 +406,7 @@ func (s *Store) AttachBlock(ctx context.Context, agentID, blockID string) error 
 	const insertQ = `INSERT INTO agent_blocks (agent_id, block_id, position)
 		SELECT $1, $2, COALESCE(max(position), 0) + 1 FROM agent_blocks WHERE agent_id = $1`
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.lockAgent(ctx, agentID); err != nil {
+		if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
 			return err
 		}
 		var label string
@@ -445,7 +445,7 @@ func (s *Store) AttachTool(ctx context.Context, agentID, toolID string) error {
 		SELECT $1, $2, COALESCE(max(position), 0) + 1 FROM agent_tools WHERE agent_id = $1
 		ON CONFLICT (agent_id, tool_id) DO NOTHING`
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.lockAgent(ctx, agentID); err != nil {
+		if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
 			return err
 		}
 		_, err := tx.q.Exec(ctx, q, agentID, toolID)
@@ -505,15 +505,10 @@ func (s *Store) ListTags(ctx context.Context) ([]string, error) {
 	return tags, nil
 }
 
-// lockAgent locks the agent row for the rest of the transaction, so link
-// changes of one agent run one at a time. ErrNotFound.
-func (s *Store) lockAgent(ctx context.Context, agentID string) error {
-	return s.Lock(ctx, store.AgentRow, agentID)
-}
-
 // Lock takes the row lock of SELECT ... FOR UPDATE until the transaction
-// ends (at once, outside one). kind is one of the store's constants, never
-// client input.
+// ends (at once, outside one); on an agent row it also makes link changes
+// of one agent run one at a time. kind is one of the store's constants,
+// never client input.
 func (s *Store) Lock(ctx context.Context, kind store.RowKind, id string) error {
 	var one int
 	err := s.q.QueryRow(ctx, `SELECT 1 FROM `+string(kind)+` WHERE id = $1 FOR UPDATE`, id).Scan(&one)

@@ -242,7 +242,7 @@ func (s *Store) SetAgentIdentities(ctx context.Context, agentID string, identity
 	const ins = `INSERT INTO identities_agents (identity_id, agent_id)
 		SELECT unnest($2::text[]), $1 ON CONFLICT DO NOTHING`
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.lockAgent(ctx, agentID); err != nil {
+		if err := tx.Lock(ctx, store.AgentRow, agentID); err != nil {
 			return err
 		}
 		if _, err := tx.q.Exec(ctx, `DELETE FROM identities_agents WHERE agent_id = $1`, agentID); err != nil {
