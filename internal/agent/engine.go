@@ -101,6 +101,8 @@ type Engine struct {
 
 	sandboxOnce sync.Once
 	sandbox     *sandbox.Runner
+
+	turns turnQueue // this process's turns, in arrival order per agent
 }
 
 // New returns an Engine.

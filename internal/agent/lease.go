@@ -37,28 +37,37 @@ func (e *Engine) OrphanAge() time.Duration {
 	return max(e.cfg.TurnWaitTimeout, BackgroundTurnWait) + 2*leaseTTL
 }
 
-// acquireTurn takes the agent's turn lease, waiting up to wait, and keeps
-// it renewed until release is called. The returned context is cancelled if
-// the lease is lost. Past leaseWait the poll slows down (to maxLeasePoll),
+// acquireTurn takes the agent's turn, waiting up to wait: first its place
+// in this process's line (turnQueue), then the turn lease in the store,
+// which it keeps renewed until release is called. The returned context is
+// cancelled if the lease is lost. The lease is polled only while another
+// replica holds it; past leaseWait the poll slows down (to maxLeasePoll),
 // so that long waits (runs in the background) cost the database little.
 func (e *Engine) acquireTurn(ctx context.Context, agentID string, wait time.Duration) (context.Context, func(), error) {
 	holder := letta.NewID("turn")
 	start := time.Now()
 	deadline := start.Add(wait)
+	leaveLine, err := e.turns.enter(ctx, agentID, deadline)
+	if err != nil {
+		return nil, nil, err
+	}
 	poll := leasePoll
 	for {
 		ok, err := e.cfg.Store.AcquireLease(ctx, agentID, holder, leaseTTL)
 		if err != nil {
+			leaveLine()
 			return nil, nil, fmt.Errorf("acquire turn of agent %s: %w", agentID, err)
 		}
 		if ok {
 			break
 		}
 		if time.Now().After(deadline) {
+			leaveLine()
 			return nil, nil, ErrBusy
 		}
 		select {
 		case <-ctx.Done():
+			leaveLine()
 			return nil, nil, ctx.Err()
 		case <-time.After(poll):
 		}
@@ -94,6 +103,7 @@ func (e *Engine) acquireTurn(ctx context.Context, agentID string, wait time.Dura
 		if err := e.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), agentID, holder); err != nil {
 			e.cfg.Logger.WarnContext(ctx, "release agent turn lease", "agent_id", agentID, "error", err)
 		}
+		leaveLine() // after the lease is free, so the next in line takes it at once
 	}
 	return turnCtx, release, nil
 }
