@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -117,7 +118,9 @@ func (e *Engine) UpsertTool(ctx context.Context, p ToolParams) (*letta.Tool, err
 }
 
 // UpdateTool applies p to the tool; a new source (or schema) derives the
-// name, description and schema again. Errors: store.ErrNotFound,
+// name, description and schema again. The derivation (which may run Python)
+// happens before the write; the write locks and rereads the tool, so a
+// concurrent update of other fields is kept. Errors: store.ErrNotFound,
 // *ValidationError, ErrToolNameTaken.
 func (e *Engine) UpdateTool(ctx context.Context, id string, p ToolParams) (*letta.Tool, error) {
 	t, err := e.cfg.Store.GetTool(ctx, id)
@@ -127,39 +130,44 @@ func (e *Engine) UpdateTool(ctx context.Context, id string, p ToolParams) (*lett
 	if err := validateToolParams(p); err != nil {
 		return nil, err
 	}
+	rederive := func(*letta.Tool) {}
 	if p.SourceCode != nil || p.JSONSchema != nil {
 		if t.ToolType != letta.ToolTypeCustom {
 			return nil, &ValidationError{Field: "source_code", Message: fmt.Sprintf("%s is a built-in tool: its source and schema cannot be changed", t.Name)}
 		}
-		src := letta.Deref(t.SourceCode)
-		if p.SourceCode != nil {
-			src = *p.SourceCode
-		}
-		srcType := letta.Deref(t.SourceType)
-		if p.SourceType != nil {
-			srcType = *p.SourceType
-		}
+		src := cmp.Or(p.SourceCode, t.SourceCode, new(string))
+		srcType := cmp.Or(p.SourceType, t.SourceType, new(string))
 		schema := p.JSONSchema
 		if schema == nil && p.SourceCode == nil {
 			schema = t.JSONSchema
 		}
-		derived, err := e.deriveSchema(ctx, src, srcType, schema)
+		derived, err := e.deriveSchema(ctx, *src, *srcType, schema)
 		if err != nil {
 			return nil, err
 		}
-		t.Name, t.JSONSchema, t.SourceCode, t.SourceType = derived.Name, derived.JSONSchema, letta.Ptr(src), letta.Ptr(srcType)
-		if p.Description == nil {
-			t.Description = letta.Ptr(derived.Description)
+		rederive = func(t *letta.Tool) {
+			t.Name, t.JSONSchema, t.SourceCode, t.SourceType = derived.Name, derived.JSONSchema, letta.Ptr(*src), letta.Ptr(*srcType)
+			if p.Description == nil {
+				t.Description = letta.Ptr(derived.Description)
+			}
 		}
 	}
-	applyToolParams(t, p)
-	if p.ActorID != "" {
-		t.LastUpdatedByID = letta.Ptr(p.ActorID)
-	}
-	if err := e.cfg.Store.UpdateTool(ctx, t); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, ErrToolNameTaken
+	err = e.cfg.Store.InTx(ctx, func(tx store.Store) error {
+		t, err := store.Locked(ctx, tx, store.ToolRow, id, tx.GetTool)
+		if err != nil {
+			return err
 		}
+		rederive(t)
+		applyToolParams(t, p)
+		if p.ActorID != "" {
+			t.LastUpdatedByID = letta.Ptr(p.ActorID)
+		}
+		return tx.UpdateTool(ctx, t)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, ErrToolNameTaken
+	}
+	if err != nil {
 		return nil, fmt.Errorf("update tool %s: %w", id, err)
 	}
 	return e.cfg.Store.GetTool(ctx, id)

@@ -10,8 +10,8 @@ import (
 	"github.com/letta-server/letta-server/internal/store"
 )
 
-// TestConcurrentEditsKeepEveryField: two PATCHes of one agent, block or
-// identity at the same time, each changing another field, both stick on
+// TestConcurrentEditsKeepEveryField: two PATCHes of one agent, block,
+// identity or tool at the same time, each changing another field, both stick on
 // each store: neither read-modify-write overwrites the other's change with
 // what it read before.
 func TestConcurrentEditsKeepEveryField(t *testing.T) {
@@ -33,6 +33,12 @@ func TestConcurrentEditsKeepEveryField(t *testing.T) {
 		e.ok("POST", "/v1/blocks/", map[string]any{"label": "human", "value": "v"}, &b)
 		var id letta.Identity
 		e.ok("POST", "/v1/identities/", map[string]any{"identifier_key": "edited", "name": "n", "identity_type": "user"}, &id)
+		var tools []letta.Tool
+		e.ok("GET", "/v1/tools/?name=conversation_search", nil, &tools)
+		if len(tools) != 1 {
+			t.Fatalf("base tool conversation_search: %d found", len(tools))
+		}
+		tool := tools[0]
 
 		for round := range 15 {
 			calls := []call{
@@ -42,6 +48,8 @@ func TestConcurrentEditsKeepEveryField(t *testing.T) {
 				{"PATCH", ss.url + "/v1/blocks/" + b.ID, fmt.Sprintf(`{"description":"description-%d"}`, round)},
 				{"PATCH", ss.url + "/v1/identities/" + id.ID, fmt.Sprintf(`{"name":"name-%d"}`, round)},
 				{"PATCH", ss.url + "/v1/identities/" + id.ID, fmt.Sprintf(`{"properties":[{"key":"k%d","value":"v","type":"string"}]}`, round)},
+				{"PATCH", ss.url + "/v1/tools/" + tool.ID, fmt.Sprintf(`{"tags":["tag-%d"]}`, round)},
+				{"PATCH", ss.url + "/v1/tools/" + tool.ID, fmt.Sprintf(`{"return_char_limit":%d}`, 1000+round)},
 			}
 			for i, r := range sendAtOnce(t, calls) {
 				if r.status != http.StatusOK {
@@ -70,6 +78,11 @@ func TestConcurrentEditsKeepEveryField(t *testing.T) {
 			}
 			if gotIdentity.Name != fmt.Sprintf("name-%d", round) || len(keys) != round+1 {
 				t.Errorf("round %d: identity name %q, property keys %v (want %d): a concurrent edit was lost", round, gotIdentity.Name, keys, round+1)
+			}
+			var gotTool letta.Tool
+			e.ok("GET", "/v1/tools/"+tool.ID, nil, &gotTool)
+			if len(gotTool.Tags) != 1 || gotTool.Tags[0] != fmt.Sprintf("tag-%d", round) || gotTool.ReturnCharLimit != 1000+round {
+				t.Errorf("round %d: tool tags %q, return_char_limit %d: a concurrent edit was lost", round, gotTool.Tags, gotTool.ReturnCharLimit)
 			}
 		}
 	})

@@ -87,6 +87,7 @@ const (
 	BlockRow    RowKind = "blocks"
 	IdentityRow RowKind = "identities"
 	RunRow      RowKind = "runs"
+	ToolRow     RowKind = "tools"
 )
 
 // Locked locks the row of kind with this id for the rest of tx (see

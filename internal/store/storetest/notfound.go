@@ -39,6 +39,8 @@ func testNotFound(t *testing.T, newStore newStoreFunc) {
 		"LockAgent":          func() error { return s.Lock(ctx, store.AgentRow, agent.ID) },
 		"LockBlock":          func() error { return s.Lock(ctx, store.BlockRow, block.ID) },
 		"LockIdentity":       func() error { return s.Lock(ctx, store.IdentityRow, letta.NewID(letta.PrefixIdentity)) },
+		"LockTool":           func() error { return s.Lock(ctx, store.ToolRow, letta.NewID(letta.PrefixTool)) },
+		"LockRun":            func() error { return s.Lock(ctx, store.RunRow, letta.NewID(letta.PrefixRun)) },
 	}
 	for name, call := range calls {
 		wantErr(t, name, call(), store.ErrNotFound)
