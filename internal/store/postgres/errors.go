@@ -60,9 +60,11 @@ func interpretError(err error) error {
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
-	// A pooled connection the database or network dropped mid-query
-	// surfaces as an unexpected EOF, not as a net.Error.
-	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF) {
+	// A pooled connection the database or network dropped surfaces as an
+	// unexpected EOF mid-query, or as ErrConnClosed at its next use; neither
+	// is a net.Error.
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) {
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err

@@ -329,6 +329,9 @@ func TestInterpretError(t *testing.T) {
 		{"foreign key violation", &pgconn.PgError{Code: "23503"}, store.ErrNotFound},
 		{"connection failure", &pgconn.PgError{Code: "08006"}, store.ErrUnavailable},
 		{"server shutting down", &pgconn.PgError{Code: "57P01"}, store.ErrUnavailable},
+		// What a pooled connection the server dropped answers to the next
+		// statement (pgconn's error wraps the sentinel, not safe to retry).
+		{"connection already closed", fmt.Errorf("begin transaction: %w", pgconn.ErrConnClosed), store.ErrUnavailable},
 		{"cancelled", context.Canceled, context.Canceled},
 	}
 	for _, tc := range cases {
