@@ -98,7 +98,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, started func(ad
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		// No ReadTimeout or WriteTimeout: a message send or an SSE stream
-		// may legitimately run for minutes; the API bounds bodies itself.
+		// may legitimately run for minutes; the API bounds the body's
+		// arrival and each response write itself (api.Config timeouts).
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 1 << 20,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,9 @@ func (s *server) importAgent(w http.ResponseWriter, r *http.Request) error {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	raw, opts, err := readImportForm(r)
+	if clientErr := bodyReadError(err, s.cfg.BodyReadTimeout); clientErr != nil {
+		return clientErr
+	}
 	if err != nil {
 		return err
 	}
@@ -97,6 +101,9 @@ func readImportForm(r *http.Request) ([]byte, agentfile.ImportOptions, error) {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
 			return nil, opts, maxErr
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, opts, err // the client's body stalled or ended early: bodyReadError
 		}
 		return nil, opts, fieldErrors{{Loc: []any{"body"}, Msg: "Expected a multipart/form-data body with the agent file in a \"file\" part: " + err.Error(), Type: "value_error"}}
 	}

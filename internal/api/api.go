@@ -5,6 +5,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,10 @@ type Config struct {
 	Version      string        // reported by /v1/health
 	Logger       *slog.Logger
 	MaxBodyBytes int64 // 0: DefaultMaxBodyBytes
+	// BodyReadTimeout is how long a request body may take to arrive after
+	// the headers, WriteTimeout how long the client may take to accept one
+	// write of the response (0: the defaults). See clientDeadlines.
+	BodyReadTimeout, WriteTimeout time.Duration
 	// StreamPingInterval is the silence after which a message stream with
 	// include_pings sends a keep-alive ping (0: DefaultStreamPingInterval).
 	StreamPingInterval time.Duration
@@ -67,6 +72,8 @@ func newServer(cfg Config) *server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	cfg.BodyReadTimeout = cmp.Or(cfg.BodyReadTimeout, DefaultBodyReadTimeout)
+	cfg.WriteTimeout = cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)
 	if cfg.Models == nil {
 		cfg.Models = llm.NewRegistry()
 	}

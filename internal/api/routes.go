@@ -22,7 +22,7 @@ func (s *server) handle(fn apiFunc) http.HandlerFunc {
 // Python server mounts them). Paths work with and without a trailing slash.
 func (s *server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.stripBasePath, withRequestID, s.observeRequests, s.logRequests, s.recoverPanics, s.cors, trimTrailingSlash, s.authenticate, s.rejectNUL)
+	r.Use(s.clientDeadlines, s.stripBasePath, withRequestID, s.observeRequests, s.logRequests, s.recoverPanics, s.cors, trimTrailingSlash, s.authenticate, s.rejectNUL)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error {
 		return errorf(http.StatusNotFound, "Not Found")
 	}))

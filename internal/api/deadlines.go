@@ -1,0 +1,80 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Defaults of Config.BodyReadTimeout and Config.WriteTimeout.
+const (
+	DefaultBodyReadTimeout = time.Minute
+	DefaultWriteTimeout    = time.Minute
+)
+
+// clientDeadlines bounds what a slow or stalled client can hold. The
+// http.Server has no ReadTimeout or WriteTimeout, because a send may run
+// for minutes before it answers and a stream for longer; instead the
+// request body must arrive within BodyReadTimeout of the headers, and each
+// write of the response must be taken by the client within WriteTimeout.
+// A write deadline left by the connection's previous request is cleared.
+func (s *server) clientDeadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		_ = rc.SetWriteDeadline(time.Time{}) // errors: not a real connection (tests)
+		if r.Body != nil && r.Body != http.NoBody {
+			_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout))
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		next.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, timeout: s.cfg.WriteTimeout}, r)
+	})
+}
+
+// deadlineBody lifts the body's read deadline once the whole body has been
+// read: the connection's background read that notices a client going away
+// must not time out while the handler runs. After a failed read the
+// deadline stays, so the server's discarding of the rest fails as fast.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// deadlineWriter gives every write of the response its own deadline, so a
+// stream may last as long as its client keeps reading.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush).
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// bodyReadError is the client's answer when reading its body failed: it
+// stalled past the deadline (408) or ended early (400).
+func bodyReadError(err error, timeout time.Duration) error {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errorf(http.StatusRequestTimeout, "The request body did not arrive within %s", timeout)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(http.StatusBadRequest, "The request body ended before its declared length")
+	}
+	return nil
+}
