@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 
 	"github.com/letta-server/letta-server/internal/agent/pyschema"
@@ -120,57 +121,91 @@ func (e *Engine) UpsertTool(ctx context.Context, p ToolParams) (*letta.Tool, err
 // UpdateTool applies p to the tool; a new source (or schema) derives the
 // name, description and schema again. The derivation (which may run Python)
 // happens before the write; the write locks and rereads the tool, so a
-// concurrent update of other fields is kept. Errors: store.ErrNotFound,
-// *ValidationError, ErrToolNameTaken.
+// concurrent update of other fields is kept, and starts over when the
+// source or schema it derived from changed meanwhile. Errors:
+// store.ErrNotFound, *ValidationError, ErrToolNameTaken.
 func (e *Engine) UpdateTool(ctx context.Context, id string, p ToolParams) (*letta.Tool, error) {
-	t, err := e.cfg.Store.GetTool(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("load tool %s: %w", id, err)
-	}
 	if err := validateToolParams(p); err != nil {
 		return nil, err
 	}
-	rederive := func(*letta.Tool) {}
-	if p.SourceCode != nil || p.JSONSchema != nil {
-		if t.ToolType != letta.ToolTypeCustom {
-			return nil, &ValidationError{Field: "source_code", Message: fmt.Sprintf("%s is a built-in tool: its source and schema cannot be changed", t.Name)}
+	const attempts = 5
+	for range attempts {
+		t, err := e.cfg.Store.GetTool(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("load tool %s: %w", id, err)
 		}
-		src := cmp.Or(p.SourceCode, t.SourceCode, new(string))
-		srcType := cmp.Or(p.SourceType, t.SourceType, new(string))
-		schema := p.JSONSchema
-		if schema == nil && p.SourceCode == nil {
-			schema = t.JSONSchema
-		}
-		derived, err := e.deriveSchema(ctx, *src, *srcType, schema)
+		rederive, err := e.toolDerivation(ctx, t, p)
 		if err != nil {
 			return nil, err
 		}
-		rederive = func(t *letta.Tool) {
-			t.Name, t.JSONSchema, t.SourceCode, t.SourceType = derived.Name, derived.JSONSchema, letta.Ptr(*src), letta.Ptr(*srcType)
-			if p.Description == nil {
-				t.Description = letta.Ptr(derived.Description)
+		err = e.cfg.Store.InTx(ctx, func(tx store.Store) error {
+			locked, err := store.Locked(ctx, tx, store.ToolRow, id, tx.GetTool)
+			if err != nil {
+				return err
 			}
+			if rederive != nil && !sameDefinition(locked, t) {
+				return errToolRedefined
+			}
+			if rederive != nil {
+				rederive(locked)
+			}
+			applyToolParams(locked, p)
+			if p.ActorID != "" {
+				locked.LastUpdatedByID = letta.Ptr(p.ActorID)
+			}
+			return tx.UpdateTool(ctx, locked)
+		})
+		switch {
+		case errors.Is(err, errToolRedefined):
+			continue
+		case errors.Is(err, store.ErrConflict):
+			return nil, ErrToolNameTaken
+		case err != nil:
+			return nil, fmt.Errorf("update tool %s: %w", id, err)
 		}
+		return e.cfg.Store.GetTool(ctx, id)
 	}
-	err = e.cfg.Store.InTx(ctx, func(tx store.Store) error {
-		t, err := store.Locked(ctx, tx, store.ToolRow, id, tx.GetTool)
-		if err != nil {
-			return err
-		}
-		rederive(t)
-		applyToolParams(t, p)
-		if p.ActorID != "" {
-			t.LastUpdatedByID = letta.Ptr(p.ActorID)
-		}
-		return tx.UpdateTool(ctx, t)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil, ErrToolNameTaken
+	return nil, fmt.Errorf("update tool %s: its source changed during each of %d attempts", id, attempts)
+}
+
+// errToolRedefined: the tool's source or schema changed between the
+// derivation and the write.
+var errToolRedefined = errors.New("tool redefined concurrently")
+
+// toolDerivation derives what p's new source or schema makes of tool t (its
+// name, schema and, unless p sets one, description) and returns the change
+// to apply; nil when p changes neither.
+func (e *Engine) toolDerivation(ctx context.Context, t *letta.Tool, p ToolParams) (func(*letta.Tool), error) {
+	if p.SourceCode == nil && p.JSONSchema == nil {
+		return nil, nil
 	}
+	if t.ToolType != letta.ToolTypeCustom {
+		return nil, &ValidationError{Field: "source_code", Message: fmt.Sprintf("%s is a built-in tool: its source and schema cannot be changed", t.Name)}
+	}
+	src := *cmp.Or(p.SourceCode, t.SourceCode, new(string))
+	srcType := *cmp.Or(p.SourceType, t.SourceType, new(string))
+	schema := p.JSONSchema
+	if schema == nil && p.SourceCode == nil {
+		schema = t.JSONSchema
+	}
+	derived, err := e.deriveSchema(ctx, src, srcType, schema)
 	if err != nil {
-		return nil, fmt.Errorf("update tool %s: %w", id, err)
+		return nil, err
 	}
-	return e.cfg.Store.GetTool(ctx, id)
+	return func(t *letta.Tool) {
+		t.Name, t.JSONSchema, t.SourceCode, t.SourceType = derived.Name, derived.JSONSchema, letta.Ptr(src), letta.Ptr(srcType)
+		if p.Description == nil {
+			t.Description = letta.Ptr(derived.Description)
+		}
+	}, nil
+}
+
+// sameDefinition reports whether a and b have the same source, source type
+// and schema: what a derivation starts from.
+func sameDefinition(a, b *letta.Tool) bool {
+	return letta.Deref(a.SourceCode) == letta.Deref(b.SourceCode) &&
+		letta.Deref(a.SourceType) == letta.Deref(b.SourceType) &&
+		reflect.DeepEqual(a.JSONSchema, b.JSONSchema)
 }
 
 // newTool validates p and builds the tool it describes (not stored).

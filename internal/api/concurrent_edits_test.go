@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/letta-server/letta-server/internal/letta"
 	"github.com/letta-server/letta-server/internal/store"
@@ -83,6 +86,56 @@ func TestConcurrentEditsKeepEveryField(t *testing.T) {
 			e.ok("GET", "/v1/tools/"+tool.ID, nil, &gotTool)
 			if len(gotTool.Tags) != 1 || gotTool.Tags[0] != fmt.Sprintf("tag-%d", round) || gotTool.ReturnCharLimit != 1000+round {
 				t.Errorf("round %d: tool tags %q, return_char_limit %d: a concurrent edit was lost", round, gotTool.Tags, gotTool.ReturnCharLimit)
+			}
+		}
+	})
+}
+
+// TestToolSchemaEditKeepsAConcurrentSourceEdit: PATCHes of a custom tool's
+// json_schema, sent in a loop while its source_code is replaced, must not
+// restore the old source (each derives from the source it read).
+func TestToolSchemaEditKeepsAConcurrentSourceEdit(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	forEachStore(t, func(t *testing.T, ss storeServer) {
+		e := ss.env(t)
+		var tool wireTool
+		e.ok("POST", "/v1/tools/", map[string]any{"source_code": diceSource}, &tool)
+		schema := map[string]any{"json_schema": map[string]any{
+			"name": "roll_dice", "description": "schema doc",
+			"parameters": map[string]any{"type": "object", "required": []string{"sides"},
+				"properties": map[string]any{"sides": map[string]any{"type": "integer", "description": "Number of sides."}}},
+		}}
+		for round := range 15 {
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if r := e.do("PATCH", "/v1/tools/"+tool.ID, schema); r.status != http.StatusOK {
+							t.Errorf("schema PATCH: %d %s", r.status, r.body)
+							return
+						}
+					}
+				}()
+			}
+			time.Sleep(5 * time.Millisecond)
+			source := strings.Replace(diceSource, `return f"rolled`, fmt.Sprintf(`return f"round %d rolled`, round), 1)
+			e.ok("PATCH", "/v1/tools/"+tool.ID, map[string]any{"source_code": source}, nil)
+			time.Sleep(5 * time.Millisecond)
+			close(stop)
+			wg.Wait()
+			var got wireTool
+			e.ok("GET", "/v1/tools/"+tool.ID, nil, &got)
+			if got.SourceCode != source {
+				t.Fatalf("round %d: the source edit was undone by a concurrent schema edit:\n%s", round, got.SourceCode)
 			}
 		}
 	})
