@@ -18,7 +18,7 @@ const (
 // http.Server has no ReadTimeout or WriteTimeout, because a send may run
 // for minutes before it answers and a stream for longer; instead the
 // request body must arrive within BodyReadTimeout of the headers, and each
-// write of the response must be taken by the client within WriteTimeout.
+// 64 KiB of the response must be taken by the client within WriteTimeout.
 // A write deadline left by the connection's previous request is cleared.
 func (s *server) clientDeadlines(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,17 +51,35 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// deadlineWriter gives every write of the response its own deadline, so a
-// stream may last as long as its client keeps reading.
+// deadlineWriter gives every piece of the response (at most
+// writeChunkBytes) its own deadline, so an answer or a stream may last as
+// long as its client keeps reading, however large or slow.
 type deadlineWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
 }
 
+// writeChunkBytes is how much of the response a client must take within
+// WriteTimeout.
+const writeChunkBytes = 64 << 10
+
 func (w *deadlineWriter) Write(p []byte) (int, error) {
-	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
-	return w.ResponseWriter.Write(p)
+	if len(p) == 0 {
+		return w.ResponseWriter.Write(p)
+	}
+	written := 0
+	for len(p) > 0 {
+		chunk := p[:min(len(p), writeChunkBytes)]
+		_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+		n, err := w.ResponseWriter.Write(chunk)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
 }
 
 // Unwrap lets http.ResponseController reach the connection (Flush).

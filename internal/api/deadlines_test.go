@@ -99,15 +99,13 @@ func TestBadBodiesGetAClientError(t *testing.T) {
 	}
 }
 
-// A client that stops reading its response is cut off once a write of it
-// waits past WriteTimeout, instead of holding the handler forever.
-func TestClientThatStopsReadingIsCutOff(t *testing.T) {
-	t.Parallel()
-	e := setup(t, func(c *api.Config) { c.WriteTimeout = 200 * time.Millisecond })
+// bigHistory stores n messages of 1 MiB each on a new agent.
+func bigHistory(t *testing.T, e *env, n int) *letta.Agent {
+	t.Helper()
 	a := e.newAgent("big", nil)
 	big := strings.Repeat("x", 1<<20)
 	var msgs []*letta.Message
-	for range 48 {
+	for range n {
 		msgs = append(msgs, &letta.Message{
 			ID: letta.NewID(letta.PrefixMessage), AgentID: a.ID, Role: letta.RoleUser,
 			Content: []letta.Content{{Type: letta.ContentText, Text: big}}, CreatedAt: letta.Now(),
@@ -116,6 +114,15 @@ func TestClientThatStopsReadingIsCutOff(t *testing.T) {
 	if err := e.store.CreateMessages(t.Context(), msgs); err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// A client that stops reading its response is cut off once a write of it
+// waits past WriteTimeout, instead of holding the handler forever.
+func TestClientThatStopsReadingIsCutOff(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(c *api.Config) { c.WriteTimeout = 200 * time.Millisecond })
+	a := bigHistory(t, e, 48)
 	c := rawRequest(t, e, "GET /v1/agents/"+a.ID+"/messages?limit=100 HTTP/1.1\r\nHost: x\r\n", "")
 	_ = c.SetReadDeadline(time.Now().Add(60 * time.Second))
 	br := bufio.NewReader(c)
@@ -128,10 +135,42 @@ func TestClientThatStopsReadingIsCutOff(t *testing.T) {
 		return // cut before the headers
 	}
 	defer resp.Body.Close()
-	start := time.Now()
 	n, err := io.Copy(io.Discard, resp.Body)
-	t.Logf("read %d bytes in %s: %v", n, time.Since(start), err)
 	if err == nil {
 		t.Errorf("read the whole %d-byte answer: the server waited for a client that did not read", n)
+	}
+}
+
+// A client that keeps reading, slowly, gets the whole answer even when it
+// takes many times WriteTimeout.
+func TestSlowReaderGetsTheWholeAnswer(t *testing.T) {
+	t.Parallel()
+	// The timeout must outlast the kernel's send buffer (megabytes) draining
+	// at the reader's pace: a socket wakes its writer only when a third of
+	// the buffer is free.
+	e := setup(t, func(c *api.Config) { c.WriteTimeout = 1500 * time.Millisecond })
+	a := bigHistory(t, e, 16)
+	c := rawRequest(t, e, "GET /v1/agents/"+a.ID+"/messages?limit=100 HTTP/1.1\r\nHost: x\r\n", "")
+	_ = c.SetReadDeadline(time.Now().Add(60 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	start := time.Now()
+	var total int64
+	for {
+		n, err := io.CopyN(io.Discard, resp.Body, 32<<10)
+		total += n
+		if err == io.EOF { // the body ended, whole
+			break
+		}
+		if err != nil {
+			t.Fatalf("cut off after %d bytes in %s: %v", total, time.Since(start), err)
+		}
+		time.Sleep(8 * time.Millisecond) // about 4 MB/s: the 16 MiB take about 4 s
+	}
+	if elapsed := time.Since(start); elapsed < 2*time.Second || total < 16<<20 {
+		t.Errorf("read %d bytes in %s: want over 16 MiB taking longer than the write timeout", total, elapsed)
 	}
 }
