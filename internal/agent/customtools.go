@@ -143,10 +143,10 @@ func (e *Engine) UpdateTool(ctx context.Context, id string, p ToolParams) (*lett
 			if err != nil {
 				return err
 			}
-			if rederive != nil && !sameDefinition(locked, t) {
-				return errToolRedefined
-			}
 			if rederive != nil {
+				if !sameDefinition(locked, t) {
+					return errToolRedefined
+				}
 				rederive(locked)
 			}
 			applyToolParams(locked, p)

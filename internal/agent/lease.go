@@ -51,23 +51,27 @@ func (e *Engine) acquireTurn(ctx context.Context, agentID string, wait time.Dura
 	if err != nil {
 		return nil, nil, err
 	}
+	leased := false
+	defer func() {
+		if !leased {
+			leaveLine()
+		}
+	}()
 	poll := leasePoll
 	for {
 		ok, err := e.cfg.Store.AcquireLease(ctx, agentID, holder, leaseTTL)
 		if err != nil {
-			leaveLine()
 			return nil, nil, fmt.Errorf("acquire turn of agent %s: %w", agentID, err)
 		}
 		if ok {
+			leased = true
 			break
 		}
 		if time.Now().After(deadline) {
-			leaveLine()
 			return nil, nil, ErrBusy
 		}
 		select {
 		case <-ctx.Done():
-			leaveLine()
 			return nil, nil, ctx.Err()
 		case <-time.After(poll):
 		}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
@@ -47,9 +46,6 @@ func (s *server) importAgent(w http.ResponseWriter, r *http.Request) error {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	raw, opts, err := readImportForm(r)
-	if clientErr := bodyReadError(err, s.cfg.BodyReadTimeout); clientErr != nil {
-		return clientErr
-	}
 	if err != nil {
 		return err
 	}
@@ -98,12 +94,12 @@ func importError(err error) error {
 func readImportForm(r *http.Request) ([]byte, agentfile.ImportOptions, error) {
 	var opts agentfile.ImportOptions
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return nil, opts, maxErr
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, opts, err // the client's body stalled or ended early: bodyReadError
+		var (
+			maxErr  *http.MaxBytesError
+			bodyErr *bodyError
+		)
+		if errors.As(err, &maxErr) || errors.As(err, &bodyErr) {
+			return nil, opts, err // not the form's fault: the body's size or delivery
 		}
 		return nil, opts, fieldErrors{{Loc: []any{"body"}, Msg: "Expected a multipart/form-data body with the agent file in a \"file\" part: " + err.Error(), Type: "value_error"}}
 	}

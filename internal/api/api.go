@@ -29,8 +29,8 @@ type Config struct {
 	Logger       *slog.Logger
 	MaxBodyBytes int64 // 0: DefaultMaxBodyBytes
 	// BodyReadTimeout is how long a request body may take to arrive after
-	// the headers, WriteTimeout how long the client may take to accept one
-	// write of the response (0: the defaults). See clientDeadlines.
+	// the headers, WriteTimeout how long the client may take to accept each
+	// 64 KiB of the response (0: the defaults). See clientDeadlines.
 	BodyReadTimeout, WriteTimeout time.Duration
 	// StreamPingInterval is the silence after which a message stream with
 	// include_pings sends a keep-alive ping (0: DefaultStreamPingInterval).

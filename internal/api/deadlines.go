@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -26,7 +27,7 @@ func (s *server) clientDeadlines(next http.Handler) http.Handler {
 		_ = rc.SetWriteDeadline(time.Time{}) // errors: not a real connection (tests)
 		if r.Body != nil && r.Body != http.NoBody {
 			_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout))
-			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: s.cfg.BodyReadTimeout}
 		}
 		next.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, timeout: s.cfg.WriteTimeout}, r)
 	})
@@ -35,11 +36,13 @@ func (s *server) clientDeadlines(next http.Handler) http.Handler {
 // deadlineBody lifts the body's read deadline once the whole body has been
 // read: the connection's background read that notices a client going away
 // must not time out while the handler runs. After a failed read the
-// deadline stays, so the server's discarding of the rest fails as fast.
+// deadline stays, so the server's discarding of the rest fails as fast. A
+// body the client stalls or cuts short fails as a *bodyError.
 type deadlineBody struct {
 	io.ReadCloser
-	rc   *http.ResponseController
-	done bool
+	rc      *http.ResponseController
+	timeout time.Duration
+	done    bool
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
@@ -48,7 +51,28 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = &bodyError{cause: err, timeout: b.timeout}
+	}
 	return n, err
+}
+
+// bodyError is a request body the client did not deliver: it stalled past
+// the timeout (408) or ended before its declared length (400).
+type bodyError struct {
+	cause   error
+	timeout time.Duration
+}
+
+func (e *bodyError) Error() string { return "read request body: " + e.cause.Error() }
+func (e *bodyError) Unwrap() error { return e.cause }
+
+// answer is the status and detail the client gets.
+func (e *bodyError) answer() (int, string) {
+	if errors.Is(e.cause, os.ErrDeadlineExceeded) {
+		return http.StatusRequestTimeout, fmt.Sprintf("The request body did not arrive within %s", e.timeout)
+	}
+	return http.StatusBadRequest, "The request body ended before its declared length"
 }
 
 // deadlineWriter gives every piece of the response (at most
@@ -84,15 +108,3 @@ func (w *deadlineWriter) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (Flush).
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// bodyReadError is the client's answer when reading its body failed: it
-// stalled past the deadline (408) or ended early (400).
-func bodyReadError(err error, timeout time.Duration) error {
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return errorf(http.StatusRequestTimeout, "The request body did not arrive within %s", timeout)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errorf(http.StatusBadRequest, "The request body ended before its declared length")
-	}
-	return nil
-}

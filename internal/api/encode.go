@@ -36,9 +36,6 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		if errors.As(err, &maxErr) {
 			return maxErr
 		}
-		if clientErr := bodyReadError(err, s.cfg.BodyReadTimeout); clientErr != nil {
-			return clientErr
-		}
 		return fmt.Errorf("read request body: %w", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

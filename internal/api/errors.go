@@ -134,6 +134,7 @@ func (s *server) classify(err error) (int, any, bool) {
 		pending *agent.PendingApprovalError
 		apiErr  *llm.APIError
 		maxErr  *http.MaxBytesError
+		bodyErr *bodyError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -142,6 +143,9 @@ func (s *server) classify(err error) (int, any, bool) {
 		return http.StatusUnprocessableEntity, []fieldError(fe), false
 	case errors.As(err, &maxErr):
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes", maxErr.Limit), true
+	case errors.As(err, &bodyErr):
+		status, detail := bodyErr.answer()
+		return status, detail, false
 	case errors.As(err, &limit):
 		return http.StatusBadRequest, limit.Error(), false
 	case errors.As(err, &valErr):
