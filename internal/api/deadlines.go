@@ -30,6 +30,9 @@ func (s *server) clientDeadlines(next http.Handler) http.Handler {
 			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: s.cfg.BodyReadTimeout}
 		}
 		next.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, timeout: s.cfg.WriteTimeout}, r)
+		// The server flushes the response's buffered tail after the handler
+		// returns: that write gets a deadline of its own too.
+		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	})
 }
 
